@@ -1,0 +1,59 @@
+"""Versioned schema migrations for the usage ledger (``PRAGMA user_version``).
+
+Append a new function to ``MIGRATIONS`` for every schema change; never edit one
+that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    conn.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS requests (
+            id TEXT PRIMARY KEY,
+            ts REAL NOT NULL,
+            client TEXT NOT NULL DEFAULT 'unknown',
+            endpoint TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            route TEXT NOT NULL,
+            first_choice TEXT NOT NULL DEFAULT '',
+            provider TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            requested_model TEXT NOT NULL DEFAULT '',
+            reasons TEXT NOT NULL DEFAULT '[]',
+            score REAL,
+            fallback_cause TEXT,
+            stream INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+            tokens_estimated INTEGER NOT NULL DEFAULT 0,
+            ttft_ms REAL,
+            total_ms REAL,
+            status INTEGER NOT NULL DEFAULT 200,
+            error TEXT,
+            redactions INTEGER NOT NULL DEFAULT 0,
+            features TEXT,
+            prompt_text TEXT
+        );
+        CREATE INDEX IF NOT EXISTS requests_ts ON requests(ts);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema to the latest version; returns that version."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        with conn:
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)

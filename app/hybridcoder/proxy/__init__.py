@@ -1,0 +1,4 @@
+"""The routing proxy: one local OpenAI-compatible (and Ollama-native) endpoint.
+
+Never imports Qt; never logs prompt text or keys.
+"""
