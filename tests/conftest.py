@@ -8,10 +8,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+
+if TYPE_CHECKING:
+    from tests.emulators.anthropic import AnthropicEmulator
+    from tests.emulators.ollama import OllamaEmulator
+    from tests.emulators.openai import OpenAIEmulator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -64,3 +70,30 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def ollama_emulator() -> Iterator[OllamaEmulator]:
+    """A running Ollama emulator (tests/emulators/ollama.py) on an ephemeral 127.0.0.1 port."""
+    from tests.emulators.ollama import OllamaEmulator as Emulator
+
+    with Emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def anthropic_emulator() -> Iterator[AnthropicEmulator]:
+    """A running Anthropic Messages API emulator (tests/emulators/anthropic.py) on 127.0.0.1."""
+    from tests.emulators.anthropic import AnthropicEmulator as Emulator
+
+    with Emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def openai_emulator() -> Iterator[OpenAIEmulator]:
+    """A running OpenAI-compatible emulator (tests/emulators/openai.py) on 127.0.0.1; ``.base_url`` ends in /v1."""
+    from tests.emulators.openai import OpenAIEmulator as Emulator
+
+    with Emulator() as emulator:
+        yield emulator

@@ -46,7 +46,75 @@ def _v1(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2(conn: sqlite3.Connection) -> None:
+    """Roll-ups for fast figures and retention (see ``rollups.py``), back-filled from the raw rows."""
+    from hybridcoder.ledger import rollups
+
+    # One explicit transaction: the tables and their back-fill appear together or not at all.
+    if not conn.in_transaction:
+        conn.execute("BEGIN")
+    conn.execute(
+        """
+        CREATE TABLE IF NOT EXISTS usage_daily (
+            start INTEGER NOT NULL,
+            route TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            client TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            first_choice TEXT NOT NULL,
+            fallback_cause TEXT NOT NULL,
+            band INTEGER NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            estimated INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+            redactions INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (start, route, kind, client, provider, model, first_choice, fallback_cause, band)
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE IF NOT EXISTS usage_hourly (
+            start INTEGER NOT NULL,
+            route TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            band INTEGER NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+            comparable_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            comparable_completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cacheable_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (start, route, provider, model, band)
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE IF NOT EXISTS latency_daily (
+            day INTEGER NOT NULL,
+            route TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            bucket INTEGER NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, route, kind, metric, bucket)
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute("CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    rollups.rebuild(conn)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 
 
 def migrate(conn: sqlite3.Connection) -> int:

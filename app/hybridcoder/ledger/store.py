@@ -2,8 +2,10 @@
 
 Recording must cost microseconds on the request path, so :meth:`UsageLedger.record`
 only puts the row on a queue; a writer thread commits batches. A locked or corrupt
-database never breaks proxying: recording degrades with a warning; a corrupt file
-is moved aside and a fresh one started. Schema changes go through numbered
+database never breaks proxying: recording degrades with a warning (rows wait in
+memory while the file is locked); a corrupt file is moved aside and a fresh one
+started. Each batch and its roll-ups commit in one WAL transaction, so a crash
+loses at most the rows still queued. Schema changes go through numbered
 migrations in ``migrations.py``.
 """
 
@@ -20,8 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from hybridcoder.ledger import rollups
 from hybridcoder.ledger.migrations import migrate
 from hybridcoder.ledger.records import RequestRecord
+from hybridcoder.ledger.retention import apply_retention
 
 log = logging.getLogger(__name__)
 
@@ -60,33 +64,88 @@ def connect(path: Path, *, readonly: bool = False, timeout: float = 5.0) -> sqli
     return conn
 
 
-class UsageLedger:
-    """Append-mostly store of :class:`RequestRecord` rows with a background writer."""
+def _source(record: RequestRecord) -> tuple[Any, ...]:
+    """The record in the shape :func:`rollups.accumulate` reads (``rollups.SOURCE_COLUMNS``)."""
+    return (
+        record.ts, record.route, record.kind, record.client, record.provider, record.model,
+        record.first_choice or record.route, record.fallback_cause, record.prompt_tokens,
+        record.completion_tokens, record.cache_read_tokens, record.cache_write_tokens,
+        record.tokens_estimated, record.status, record.redactions, record.ttft_ms, record.total_ms,
+    )
 
-    def __init__(self, path: Path, *, batch_size: int = 500, flush_interval_s: float = 0.2) -> None:
+
+_SELECT_OLD = f"SELECT {', '.join(rollups.SOURCE_COLUMNS)} FROM requests WHERE id IN "
+
+
+def write_records(conn: sqlite3.Connection, records: list[RequestRecord]) -> None:
+    """Insert rows and update the roll-ups in one transaction (all or nothing).
+
+    A record whose id is already stored replaces the old row, and the old row's share is
+    taken out of the roll-ups first, so re-recording a request never counts it twice.
+    """
+    latest = {record.id: record for record in records}
+    deltas = rollups.Deltas()
+    ids = list(latest)
+    with conn:
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            old = conn.execute(_SELECT_OLD + f"({', '.join('?' * len(chunk))})", chunk).fetchall()
+            rollups.accumulate(old, deltas, sign=-1)
+        rollups.accumulate([_source(r) for r in latest.values()], deltas)
+        conn.executemany(_INSERT, [_row(r) for r in latest.values()])
+        rollups.apply(conn, deltas)
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class UsageLedger:
+    """Append-mostly store of :class:`RequestRecord` rows with a background writer.
+
+    ``retention_days`` (pass ``settings.ledger.retention_days``) makes the writer apply
+    retention at start and then hourly; ``None`` keeps every raw row. While the database is
+    locked by another program, rows wait in memory (up to ``max_buffered``) and are written
+    when it frees up; only beyond that are they dropped, with a warning.
+    """
+
+    def __init__(self, path: Path, *, batch_size: int = 500, flush_interval_s: float = 0.2,
+                 retention_days: int | None = None, busy_timeout_s: float = 5.0,
+                 max_buffered: int = 100_000) -> None:
         self.path = Path(path)
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
+        self.retention_days = retention_days
+        self.busy_timeout_s = busy_timeout_s
+        self.max_buffered = max_buffered
         self.warning: str | None = None
         self.dropped = 0
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._flushed = threading.Condition()
         self._pending = 0
+        self._retry: list[RequestRecord] = []
+        self._retry_at = 0.0
+        self._next_retention = 0.0
         self._conn = self._open()
         self._thread = threading.Thread(target=self._writer, name="ledger-writer", daemon=True)
         self._thread.start()
 
     # -- opening, corruption ---------------------------------------------------------
     def _open(self) -> sqlite3.Connection | None:
+        conn: sqlite3.Connection | None = None
         try:
-            conn = connect(self.path)
+            conn = connect(self.path, timeout=self.busy_timeout_s)
             check = conn.execute("PRAGMA quick_check").fetchone()
             if check is None or check[0] != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {check}")
             migrate(conn)
             return conn
         except sqlite3.DatabaseError as exc:
-            if "locked" in str(exc).lower():
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            if _is_busy(exc):
                 self.warning = "The usage database is locked by another program; requests are not being recorded."
                 log.warning(self.warning)
                 return None
@@ -102,7 +161,7 @@ class UsageLedger:
                     src.replace(Path(str(aside) + suffix))
         self.warning = f"The usage database was damaged and was moved to {aside.name}; a fresh one was started."
         try:
-            conn = connect(self.path)
+            conn = connect(self.path, timeout=self.busy_timeout_s)
             migrate(conn)
             return conn
         except sqlite3.Error as exc2:
@@ -124,12 +183,12 @@ class UsageLedger:
             try:
                 item = self._queue.get(timeout=self.flush_interval_s)
             except queue.Empty:
-                continue
+                item = None
             if item is _STOP:
                 running = False
-            else:
+            elif item is not None:
                 batch.append(item)
-            while len(batch) < self.batch_size:
+            while running and len(batch) < self.batch_size:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
@@ -138,34 +197,69 @@ class UsageLedger:
                     running = False
                     break
                 batch.append(item)
-            if batch:
-                self._write(batch)
+            if self._retry and (time.monotonic() >= self._retry_at or not running or batch):
+                batch = self._retry + batch
+                self._retry = []
+            done = self._write(batch, final=not running) if batch else 0
+            self._maybe_apply_retention()
             with self._flushed:
-                self._pending -= len(batch)
+                self._pending -= done
                 self._flushed.notify_all()
 
-    def _write(self, batch: list[RequestRecord]) -> None:
+    def _write(self, batch: list[RequestRecord], *, final: bool = False) -> int:
+        """Write a batch; returns how many rows are finished with (written or dropped)."""
+        if self._conn is None and time.monotonic() >= self._retry_at:
+            self._conn = self._open()
         if self._conn is None:
-            self.dropped += len(batch)
-            return
+            return self._keep_for_later(batch, final)
         try:
-            with self._conn:
-                self._conn.executemany(_INSERT, [_row(r) for r in batch])
+            write_records(self._conn, batch)
+            if self.warning and "busy" in self.warning:
+                self.warning = None
+            return len(batch)
         except sqlite3.DatabaseError as exc:
-            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-                self.dropped += len(batch)
-                self.warning = "The usage database is busy; some requests were not recorded."
-                log.warning("ledger write failed (%s); %d rows dropped", exc, len(batch))
-                return
+            if _is_busy(exc):
+                log.warning("ledger write failed (%s); %d rows kept for a retry", exc, len(batch))
+                return self._keep_for_later(batch, final)
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._conn = self._start_fresh(exc)
             if self._conn is not None:
                 try:
-                    with self._conn:
-                        self._conn.executemany(_INSERT, [_row(r) for r in batch])
+                    write_records(self._conn, batch)
+                    return len(batch)
                 except sqlite3.Error:
-                    self.dropped += len(batch)
+                    pass
+            self.dropped += len(batch)
+            return len(batch)
+
+    def _keep_for_later(self, batch: list[RequestRecord], final: bool) -> int:
+        """Hold rows in memory while the database is busy; drop only past ``max_buffered``."""
+        if final:
+            self.dropped += len(batch)
+            log.warning("usage database still unavailable at shutdown; %d rows not recorded", len(batch))
+            return len(batch)
+        self.warning = "The usage database is busy; recording is delayed until it frees up."
+        overflow = max(0, len(batch) - self.max_buffered)
+        self._retry = batch[overflow:]
+        self._retry_at = time.monotonic() + 1.0
+        if overflow:
+            self.dropped += overflow
+            self.warning = "The usage database has been busy for a long time; some requests were not recorded."
+        return overflow
+
+    def _maybe_apply_retention(self) -> None:
+        if self.retention_days is None or self._conn is None or time.monotonic() < self._next_retention:
+            return
+        self._next_retention = time.monotonic() + 3600.0
+        try:
+            result = apply_retention(self._conn, self.retention_days)
+        except sqlite3.Error as exc:
+            log.warning("ledger retention skipped (%s)", exc)
+            return
+        if result.raw_rows_deleted:
+            log.info("ledger retention: %d raw rows older than %d days removed (totals kept)",
+                     result.raw_rows_deleted, self.retention_days)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is on disk."""

@@ -1,0 +1,127 @@
+"""Raw ASGI input and output for the proxy's hot path.
+
+The endpoints speak ASGI directly instead of going through Starlette's Request and
+Response objects: every request pays for what runs here, and the benchmark budget is
+half a millisecond. This module reads a request body under a size limit, sends a
+complete JSON response, and streams a body while watching for the client going away,
+so the caller can cancel the upstream generation at once.
+
+It never logs and never looks inside a body beyond its size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from hybridcoder.proxy.errors import PayloadTooLarge, ProxyError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+JSON_TYPE = (b"content-type", b"application/json")
+SSE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+)
+NDJSON_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"content-type", b"application/x-ndjson"),)
+
+
+class ClientGone(Exception):
+    """The client closed the connection; nothing more can be sent."""
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body, or :class:`PayloadTooLarge` as soon as it passes ``limit`` bytes."""
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientGone
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        if len(body) > limit:
+            raise PayloadTooLarge(_too_large(limit))
+        return body
+    parts = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(_too_large(limit))
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def _too_large(limit: int) -> str:
+    return (f"The request body is larger than the proxy's limit of {limit // (1024 * 1024)} MiB "
+            "(settings: proxy.max_body_bytes).")
+
+
+def header_list(extra: tuple[tuple[bytes, bytes], ...] | list[tuple[bytes, bytes]] = ()) -> list[tuple[bytes, bytes]]:
+    return [JSON_TYPE, *extra]
+
+
+async def send_json_bytes(send: Send, status: int, payload: bytes,
+                          headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A complete JSON response in two ASGI messages."""
+    await send({"type": "http.response.start", "status": status,
+                "headers": headers if headers is not None else [JSON_TYPE]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def send_json(send: Send, status: int, data: Any,
+                    headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send_json_bytes(send, status, orjson.dumps(data), headers)
+
+
+async def send_error(send: Send, error: ProxyError, *, ollama: bool = False) -> None:
+    """An error in the client's format: Ollama's ``{"error": "..."}`` on /api, OpenAI's elsewhere."""
+    body = error.ollama_body() if ollama else error.openai_body()
+    headers = [JSON_TYPE]
+    if error.status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="hybridcoder"'))
+    await send_json_bytes(send, error.status, orjson.dumps(body), headers)
+
+
+class DisconnectWatch:
+    """Cancels the request's task when the client disconnects (from start to finish).
+
+    After the body has been read, the only message ``receive()`` can still deliver
+    is ``http.disconnect``. A small watcher task waits for it and cancels the task
+    serving the request; the cancellation surfaces at whatever the handler awaits
+    (the upstream's next chunk, usually), whose ``finally`` closes the upstream.
+    ``gone`` tells the handler that the cancellation was the client's doing, so it
+    can swallow it instead of treating it as a server shutdown.
+    """
+
+    __slots__ = ("_task", "_watcher", "gone")
+
+    def __init__(self, receive: Receive) -> None:
+        self.gone = False
+        self._task = asyncio.current_task()
+        self._watcher: asyncio.Task[None] = asyncio.get_running_loop().create_task(self._watch(receive))
+
+    async def _watch(self, receive: Receive) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                self.gone = True
+                if self._task is not None:
+                    self._task.cancel()
+                return
+
+    def stop(self) -> None:
+        """Stop watching (the response is complete); undo a cancel that raced the finish."""
+        self._watcher.cancel()
+        if self.gone and self._task is not None:
+            self._task.uncancel()

@@ -1,0 +1,109 @@
+"""The hot-path HTTP client: one pooled ``aiohttp.ClientSession`` per event loop, plus stream readers.
+
+aiohttp was picked by measurement: relaying through its client adds about a third of
+what httpx's does (see scripts/bench_backends.py). The session is created lazily inside
+the running loop (an aiohttp session is bound to the loop it was made in), and a new one
+is made when the caller's loop changes (tests run one loop per test).
+
+Never logs request or response bodies; never follows proxies from the environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+
+from hybridcoder.proxy.backends.timeouts import BackendTimeouts
+
+
+class SessionPool:
+    """A lazily created, pooled client session for one upstream."""
+
+    def __init__(self, timeouts: BackendTimeouts, headers: dict[str, str] | None = None) -> None:
+        self._timeouts = timeouts
+        self._headers = dict(headers or {})
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is None or self._loop is not loop or session.closed:
+            connector = aiohttp.TCPConnector(limit=256, limit_per_host=0, keepalive_timeout=30,
+                                             ttl_dns_cache=300)
+            # Only the connect phase is bounded here; time to first token and the idle
+            # gap are enforced by the stream readers, which know which phase they are in.
+            timeout = aiohttp.ClientTimeout(total=None, connect=None, sock_connect=self._timeouts.connect,
+                                            sock_read=None)
+            session = aiohttp.ClientSession(connector=connector, timeout=timeout, headers=self._headers,
+                                            auto_decompress=True, trust_env=False)
+            self._session = session
+            self._loop = loop
+        return session
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            try:
+                if asyncio.get_running_loop() is self._loop:
+                    await session.close()
+            except RuntimeError:  # no running loop: nothing left to close cleanly
+                pass
+
+
+class LineReader:
+    """Splits a streaming body into lines; each read is bounded by ``idle`` once set.
+
+    ``idle`` stays ``None`` until the first content arrived: before that the caller's
+    time-to-first-token deadline is the only bound, so a cold model load is not cut
+    short by the (shorter) idle limit.
+    """
+
+    __slots__ = ("_buffer", "_lines", "_response", "idle")
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self._buffer = b""
+        self._lines: list[bytes] = []
+        self.idle: float | None = None
+
+    async def next_line(self) -> bytes | None:
+        """The next non-empty line (without the newline), or None at the end of the body."""
+        while True:
+            if self._lines:
+                line = self._lines.pop()
+                if line.strip():
+                    return line
+                continue
+            if self.idle is None:
+                data = await self._response.content.readany()
+            else:
+                async with asyncio.timeout(self.idle):
+                    data = await self._response.content.readany()
+            if not data:
+                tail, self._buffer = self._buffer, b""
+                return tail if tail.strip() else None
+            parts = (self._buffer + data).split(b"\n")
+            self._buffer = parts.pop()
+            parts.reverse()
+            self._lines = parts
+
+
+async def iter_ndjson(reader: LineReader) -> AsyncIterator[dict[str, Any]]:
+    """Parsed NDJSON objects (Ollama's native streams)."""
+    while (line := await reader.next_line()) is not None:
+        obj = json.loads(line)
+        if isinstance(obj, dict):
+            yield obj
+
+
+async def iter_sse_data(reader: LineReader) -> AsyncIterator[str]:
+    """The ``data:`` payloads of a server-sent-event stream (OpenAI-style, one data line per event)."""
+    while (line := await reader.next_line()) is not None:
+        if line.startswith(b"data:"):
+            yield line[5:].strip().decode("utf-8")
+        # comments (": ping"), "event:" and "id:" lines carry nothing an OpenAI stream needs

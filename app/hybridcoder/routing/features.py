@@ -1,0 +1,611 @@
+"""Numbers that describe a request well enough to route it, computed in microseconds.
+
+``extract_features(body, endpoint)`` reads an OpenAI- or Ollama-shaped request body
+exactly as Continue, Cline, aider or the OpenAI SDK send it and returns a
+:class:`Features`: what kind of request it is, how big, how many files and rules it
+carries, how deep the conversation is, and a few signals from the user's own words.
+
+Why it is written this way: the proxy calls this on every request, including
+30k-token agent turns, and the whole routing decision must stay under 0.2 ms. So
+there is no tokenizer (tokens ~ characters / 4), the body is never re-serialised,
+large texts are only searched with ``str.find``/``str.count`` (C speed), and word
+signals are read from the user's instruction (code blocks and attached files
+removed, length capped), not from the whole prompt.
+
+This module must never log, store or return prompt text: features are numbers
+(and the override word), safe to put in the ledger.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, NamedTuple
+
+from hybridcoder.routing.decision import Kind
+
+CHARS_PER_TOKEN = 4
+#: Characters of the user's instruction scanned for word signals (head and tail).
+_INSTRUCTION_HEAD = 1500
+_INSTRUCTION_TAIL = 2500
+
+FIM_ENDPOINTS = frozenset({"/v1/completions", "/completions"})
+EMBED_ENDPOINTS = frozenset({"/v1/embeddings", "/embeddings", "/api/embed", "/api/embeddings"})
+FIM_MARKERS = ("<|fim_prefix|>", "<fim_prefix>", "<|fim_middle|>", "<PRE>", "<|fim▁begin|>", "[SUFFIX]")
+
+# Edit/apply requests: Continue's edit and apply templates, aider's edit formats.
+EDIT_MARKERS = (
+    "the user has requested a section of code in a file to be rewritten",  # Continue gptEditPrompt
+    "please rewrite the above file to address the following request",
+    'fill in the "[blank]"',
+    "the following code was suggested as an edit",  # Continue defaultApplyPrompt
+    "original code:",
+    "*search/replace block*",  # aider diff
+    "return the entire content of the updated file",  # aider whole
+    "unified diffs that `diff -u0` would produce",  # aider udiff
+    "rewrite the code",
+    "output only a code block with the rewritten code",
+)
+#: Question-answering prompts that mention edit formats without asking for an edit (aider /ask).
+NOT_EDIT_MARKERS = ("answer questions about the supplied code",)
+
+#: Where a client's own boilerplate starts inside the last user message (aider's reminders);
+#: the user's instruction is what comes before it.
+CLIENT_BOILERPLATE = (
+    "# *SEARCH/REPLACE block* Rules",
+    "To suggest changes to a file you MUST return",
+    "# File editing rules:",
+)
+#: Client templates that wrap the user's request: (start marker, end marker).
+REQUEST_TEMPLATES = (
+    ("The user's request is: \"", "\"\n"),  # Continue edit (section)
+    ("to address the following request:\n\n", "\n\nYou should rewrite"),  # Continue edit (full file)
+    ("satisfies the following request:\n\n\"", "\"\n\nPlease generate"),  # Continue edit (insertion)
+)
+APPLY_MARKER = "The following code was suggested as an edit:"
+#: User messages that carry context, not a turn (aider's file listing and repo map).
+CONTEXT_MESSAGES = ("I have *added these files to the chat*", "Here are summaries of some files present")
+
+#: aider sends worked examples as messages, then this user message; files before it are not the user's.
+AIDER_EXAMPLES_END = "I switched to a new code base"
+
+# Where a client puts the user's own rules inside a system prompt; counting starts there.
+RULE_SECTION_MARKERS = (
+    "USER'S CUSTOM INSTRUCTIONS",
+    "# Rules",
+    "<rules>",
+    ".clinerules",
+    "Project rules",
+    "Rules:",
+)
+#: How much of the end of the system prompt is searched for rule lines (about 3,000 tokens).
+RULES_SCAN_CHARS = 12000
+_RULE_LINE = re.compile(r"\n[ \t]*(?:[-*•]|\d{1,3}[.)]|(?:Always|Never|Do not|Don't|You must|Must)\b)[ \t]*\S")
+_PATH_TOKEN = re.compile(r"[/\\]?(?:[\w.@~-]+[/\\])*[\w.@-]+\.[A-Za-z0-9]{1,10}")
+_WORD = re.compile(r"[a-z][a-z0-9_'.+#-]*")
+_OVERRIDE = re.compile(
+    r"^(\s*(?:<(?:task|feedback|user_message|answer)>\s*)?)@(cloud|local)\b[ \t]*[:,]?[ \t]*", re.IGNORECASE
+)
+
+# Word signals read from the user's instruction. Multi-word phrases match as substrings.
+LOCAL_INTENT = (
+    "explain", "what does", "what is this", "docstring", "doc comment", "jsdoc", "javadoc", "comment",
+    "document this", "unit test", "write tests", "write a test", "add tests", "test for", "rename",
+    "extract", "convert", "boilerplate", "scaffold", "crud", "config", "dockerfile", "yaml", "script",
+    "regex", "one-off", "format", "typo", "type hints", "annotate", "simplify", "readme", "snippet",
+    "summarize", "translate", "sort", "parse", "csv", "getter", "setter", "dataclass", "enum",
+)
+CLOUD_INTENT = (
+    "across", "architecture", "architect", "design", "entire codebase", "whole codebase", "codebase",
+    "all the files", "every file", "modules", "migrate", "migration", "race condition", "concurren",
+    "deadlock", "thread-safe", "memory leak", "security", "vulnerab", "performance", "optimi",
+    "why does", "why is", "debug", "intermittent", "flaky", "edge case", "corner case", "must handle",
+    "trade-off", "tradeoff", "distributed", "consisten", "idempot", "transaction", "invariant",
+    "end-to-end", "plan how", "plan the", "a plan", "root cause", "backward compat", "breaking change",
+    "protocol", "specification", "requirements",
+)
+AMBIGUOUS = (
+    "make it better", "improve", "fix it", "doesn't work", "does not work", "not working", "something",
+    "somehow", "whatever", "clean up", "cleanup", "better", "nicer", "proper", "the usual", "like before",
+    "you know", "etc", "stuff", "broken",
+)
+#: Frameworks and libraries a 7B coder has thin or no training data for (niche or released recently).
+NICHE_TERMS = (
+    "svelte 5", "runes", "$state", "$derived", "htmx", "qwik", "solidstart", "astro", "leptos", "dioxus",
+    "bevy", "tauri 2", "zig", "gleam", "roc ", "mojo", "effect-ts", "effect.", "drizzle", "hono",
+    "elysia", "bun.serve", "deno 2", "pydantic v2", "pydantic-ai", "fasthtml", "litestar", "polars",
+    "duckdb", "textual", "reflex", "marimo", "jax", "triton", "mlx", "langgraph", "dspy", "temporal",
+    "react 19", "server actions", "next 15", "app router", "nuxt 4", "angular signals", "vite 6",
+    "tailwind v4", "tailwind 4", "expo router", "swiftdata", "swift 6", "kotlin multiplatform",
+    "compose multiplatform", "uv ", "ruff", "rye", "pixi", "nix flake", "wasi", "component model",
+    "unison", "jj ", "jujutsu", "datastar", "alpine.js", "fresh 2", "remix", "react router 7",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the router knows about one request; numbers only (plus the override word)."""
+
+    kind: Kind
+    #: Estimated prompt tokens: all message text, the system prompt and tool schemas.
+    prompt_tokens: int = 0
+    system_tokens: int = 0
+    #: Estimated tokens of the last user message.
+    last_user_tokens: int = 0
+    #: Distinct files whose content or path is in the context (fences, file tags, tool calls).
+    files: int = 0
+    #: Rule-like lines (bullets, numbered items, "Always/Never ...") in the user's rules.
+    rules: int = 0
+    #: User turns in the conversation (1 = first question).
+    turns: int = 0
+    messages: int = 0
+    #: Tools offered to the model.
+    tools: int = 0
+    #: Tool calls and tool results already in the conversation (agent loop progress).
+    tool_messages: int = 0
+    images: int = 0
+    code_blocks: int = 0
+    #: Requirement-like lines (bullets, numbered items) in the user's instruction.
+    requirements: int = 0
+    #: Word signals in the user's instruction (number of distinct matches).
+    local_words: int = 0
+    cloud_words: int = 0
+    ambiguous_words: int = 0
+    niche_words: int = 0
+    #: Words in the user's instruction (code and attached files removed).
+    instruction_words: int = 0
+    #: Commas and semicolons in the instruction: enumerated cases and conditions.
+    clauses: int = 0
+    #: "cloud" / "local" when the last user message starts with @cloud / @local.
+    override: str | None = None
+
+    def numbers(self) -> dict[str, float]:
+        """The numeric features, for the ledger and for learning (never text)."""
+        out = {name: float(getattr(self, name)) for name in _NUMERIC_FIELDS}
+        out["kind_" + self.kind] = 1.0
+        return out
+
+    @classmethod
+    def from_numbers(cls, numbers: Mapping[str, float]) -> Features:
+        """Rebuild features from :meth:`numbers` (as recorded in the ledger); unknown keys ignored."""
+        kind: Kind = "other"
+        for candidate in _KINDS:
+            if numbers.get("kind_" + candidate):
+                kind = candidate
+        values: dict[str, Any] = {name: int(numbers.get(name, 0) or 0) for name in _NUMERIC_FIELDS}
+        return cls(kind=kind, **values)
+
+
+_KINDS: tuple[Kind, ...] = ("autocomplete", "chat", "edit", "agent", "embed")
+_NUMERIC_FIELDS = tuple(f.name for f in fields(Features) if f.name not in ("kind", "override"))
+
+
+def extract_features(body: Mapping[str, Any], endpoint: str = "/v1/chat/completions") -> Features:
+    """Describe one request body; never raises on odd shapes (unknown parts are ignored)."""
+    if not isinstance(body, Mapping):
+        return Features(kind="other")
+    endpoint = endpoint.rstrip("/") or endpoint
+    if endpoint in EMBED_ENDPOINTS:
+        return Features(kind="embed", prompt_tokens=_text_tokens(body.get("input") or body.get("prompt")))
+    if endpoint in FIM_ENDPOINTS or endpoint == "/api/generate":
+        return _completion_features(body, endpoint)
+    return _chat_features(body)
+
+
+def _completion_features(body: Mapping[str, Any], endpoint: str) -> Features:
+    prompt = body.get("prompt")
+    prompt_text = prompt if isinstance(prompt, str) else ""
+    suffix = body.get("suffix")
+    suffix_text = suffix if isinstance(suffix, str) else ""
+    is_fim = (
+        endpoint in FIM_ENDPOINTS
+        or bool(suffix_text)
+        or bool(body.get("raw"))
+        or any(marker in prompt_text for marker in FIM_MARKERS)
+    )
+    tokens = (len(prompt_text) + len(suffix_text)) // CHARS_PER_TOKEN
+    if is_fim:
+        return Features(kind="autocomplete", prompt_tokens=tokens, last_user_tokens=tokens, turns=1)
+    system = body.get("system")
+    system_text = system if isinstance(system, str) else ""
+    words = _word_signals(_instruction_text(prompt_text))
+    return Features(
+        kind="chat",
+        prompt_tokens=tokens + len(system_text) // CHARS_PER_TOKEN,
+        system_tokens=len(system_text) // CHARS_PER_TOKEN,
+        last_user_tokens=tokens,
+        files=len(_files_in(prompt_text)),
+        rules=_count_rules(system_text),
+        turns=1,
+        messages=1,
+        code_blocks=prompt_text.count("```") // 2,
+        **words._asdict(),
+    )
+
+
+def _chat_features(body: Mapping[str, Any]) -> Features:
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        messages = []
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        tools = []
+    tool_count = len(tools)
+    tool_chars = _tools_chars(tools) if tool_count else 0
+
+    system_parts: list[str] = []
+    if isinstance(body.get("system"), str):  # Anthropic-style or Ollama /api/generate-style system
+        system_parts.append(body["system"])
+    files: set[str] = set()
+    total_chars = 0
+    turns = 0
+    tool_messages = 0
+    images = 0
+    fences = 0
+    last_user: str | None = None
+    last_user_raw: Any = None
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        role = message.get("role")
+        text, message_images = _content_text(message.get("content"))
+        images += message_images
+        total_chars += len(text)
+        if role in ("system", "developer"):
+            system_parts.append(text)
+            continue
+        if role == "tool":
+            # Tool results are file contents and command output; the paths come from
+            # the tool calls, and scanning 100 KB of results would cost the budget.
+            tool_messages += 1
+            continue
+        if role == "user" and text.startswith(AIDER_EXAMPLES_END):
+            # aider's worked examples (with their own file paths) come before this line.
+            files.clear()
+            fences = 0
+            turns = 0
+            continue
+        if text:
+            fences += _scan_files(text, files, cline=role == "user" and _is_cline_text(text))
+        if role == "user":
+            if not text.startswith(CONTEXT_MESSAGES):
+                turns += 1
+            last_user = text
+            last_user_raw = message.get("content")
+        elif role == "assistant":
+            calls = message.get("tool_calls")
+            if isinstance(calls, list) and calls:
+                tool_messages += len(calls)
+                for call in calls:
+                    files.update(_paths_in_tool_call(call))
+    system_text = "\n".join(system_parts)
+    kind: Kind
+    if tool_count or tool_messages:
+        kind = "agent"
+    elif _looks_like_edit(system_text, last_user or ""):
+        kind = "edit"
+    else:
+        kind = "chat"
+    instruction = _instruction_text(last_user or "")
+    return Features(
+        kind=kind,
+        prompt_tokens=(total_chars + tool_chars) // CHARS_PER_TOKEN,
+        system_tokens=len(system_text) // CHARS_PER_TOKEN,
+        last_user_tokens=len(last_user or "") // CHARS_PER_TOKEN,
+        files=len(files),
+        rules=_count_rules(system_text),
+        turns=turns,
+        messages=len(messages),
+        tools=tool_count,
+        tool_messages=tool_messages,
+        images=images,
+        code_blocks=fences // 2,
+        override=_override_word(last_user_raw),
+        **_word_signals(instruction)._asdict(),
+    )
+
+
+def _content_text(content: Any) -> tuple[str, int]:
+    """Message content as one string (OpenAI string or content parts); counts images."""
+    if isinstance(content, str):
+        return content, 0
+    if not isinstance(content, list):
+        return "", 0
+    texts: list[str] = []
+    images = 0
+    for part in content:
+        if isinstance(part, dict):
+            kind = part.get("type")
+            if kind == "text" and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+            elif kind in ("image_url", "image", "input_image"):
+                images += 1
+        elif isinstance(part, str):
+            texts.append(part)
+    return "\n".join(texts), images
+
+
+def _text_tokens(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value) // CHARS_PER_TOKEN
+    if isinstance(value, list):
+        return sum(len(v) for v in value if isinstance(v, str)) // CHARS_PER_TOKEN
+    return 0
+
+
+_TOOLS_CACHE: dict[tuple[str, ...], int] = {}
+_TOOLS_CACHE_MAX = 64
+
+
+def _tools_chars(tools: list[Any]) -> int:
+    """Approximate size of the tool schemas without serialising them.
+
+    A client sends the same tool list on every turn of an agent loop, so the size is
+    cached by the tool names (an estimate either way; walking 25 schemas costs ~40 µs).
+    """
+    names = tuple(
+        str(tool.get("function", tool).get("name", "")) if isinstance(tool, dict)
+        and isinstance(tool.get("function", tool), dict) else "" for tool in tools
+    )
+    cached = _TOOLS_CACHE.get(names)
+    if cached is not None:
+        return cached
+    total = _walk_tools(tools)
+    if len(_TOOLS_CACHE) >= _TOOLS_CACHE_MAX:
+        _TOOLS_CACHE.clear()
+    _TOOLS_CACHE[names] = total
+    return total
+
+
+def _walk_tools(tools: list[Any]) -> int:
+    total = 0
+    for tool in tools:
+        if not isinstance(tool, dict):
+            continue
+        function = tool.get("function", tool)
+        if not isinstance(function, dict):
+            continue
+        total += len(str(function.get("name", ""))) + len(str(function.get("description", ""))) + 40
+        params = function.get("parameters") or function.get("input_schema")
+        props = params.get("properties") if isinstance(params, dict) else None
+        if isinstance(props, dict):
+            for name, spec in props.items():
+                total += len(name) + 30
+                if isinstance(spec, dict):
+                    description = spec.get("description")
+                    if isinstance(description, str):
+                        total += len(description)
+    return total
+
+
+def _files_in(text: str) -> set[str]:
+    found: set[str] = set()
+    _scan_files(text, found, cline=True)
+    return found
+
+
+def _is_cline_text(text: str) -> bool:
+    head = text[:300]
+    return "<task>" in head or "<feedback>" in head or "<user_message>" in head or "<answer>" in head
+
+
+def _scan_files(text: str, found: set[str], *, cline: bool) -> int:
+    """Add paths of files whose content is in ``text`` to ``found``; return the number of fences.
+
+    Found at code fences (Continue's ```lang path``` info strings, aider's path line
+    before a fence) and, for Cline, at ``<file_content path="...">`` tags, using only
+    ``str.find`` so a 100 KB prompt costs tens of microseconds.
+    """
+    fences = 0
+    start = 0
+    opening = True
+    while True:
+        index = text.find("```", start)
+        if index < 0:
+            break
+        fences += 1
+        line_end = text.find("\n", index + 3)
+        if line_end < 0:
+            line_end = len(text)
+        if opening:
+            path = _path_from_info(text[index + 3:line_end])
+            if not path and index > 1:
+                line_start = text.rfind("\n", 0, index - 1) + 1
+                previous = text[line_start:index].strip()
+                if previous and len(previous) < 200 and " " not in previous and _is_path(previous):
+                    path = previous
+            if path:
+                found.add(path)
+        opening = not opening
+        start = line_end
+    if cline:
+        start = 0
+        while True:
+            index = text.find('<file_content path="', start)
+            if index < 0:
+                break
+            begin = index + 20
+            end = text.find('"', begin)
+            if end < 0:
+                break
+            found.add(text[begin:end])
+            start = end
+    return fences
+
+
+def _path_from_info(info: str) -> str | None:
+    """The file path in a fence info string: ``python src/app.py (1-20)`` or ``src/app.py``."""
+    info = info.strip()
+    if not info:
+        return None
+    for token in info.split(None, 3)[:3]:
+        if _is_path(token):
+            return token
+    return None
+
+
+def _is_path(token: str) -> bool:
+    token = token.strip("`'\":,()")
+    if len(token) < 3 or len(token) > 200:
+        return False
+    match = _PATH_TOKEN.fullmatch(token)
+    if not match:
+        return False
+    # "1.5" or "v2.0" are versions, not files.
+    extension = token.rsplit(".", 1)[-1]
+    return not extension.isdigit()
+
+
+def _paths_in_tool_call(call: Any) -> set[str]:
+    if not isinstance(call, dict):
+        return set()
+    function = call.get("function")
+    if not isinstance(function, dict):
+        return set()
+    arguments = function.get("arguments")
+    if isinstance(arguments, dict):
+        path = arguments.get("path") or arguments.get("file_path") or arguments.get("filePath")
+        return {path} if isinstance(path, str) and path else set()
+    if not isinstance(arguments, str):
+        return set()
+    found: set[str] = set()
+    for key in ('"path"', '"file_path"', '"filePath"'):
+        index = arguments.find(key)
+        if index < 0:
+            continue
+        begin = arguments.find('"', arguments.find(":", index + len(key)) + 1)
+        end = arguments.find('"', begin + 1)
+        if begin >= 0 and end > begin:
+            found.add(arguments[begin + 1:end])
+    return found
+
+
+def _count_rules(system_text: str) -> int:
+    """Rule-like lines in the user's rules section (or the whole system prompt if none is marked)."""
+    if not system_text:
+        return 0
+    # Clients append the user's rules at the end of the system prompt (Continue's rules,
+    # Cline's custom instructions); only the tail is searched, which bounds the cost on
+    # 50 KB agent prompts. Inside it, counting starts at the last rules heading.
+    tail = system_text[-RULES_SCAN_CHARS:]
+    start = -1
+    for marker in RULE_SECTION_MARKERS:
+        index = tail.rfind(marker)
+        if index > start:
+            start = index
+    section = tail[start:] if start >= 0 else tail
+    return len(_RULE_LINE.findall("\n" + section))
+
+
+def _looks_like_edit(system_text: str, last_user: str) -> bool:
+    head = (system_text[:3000] + "\n" + last_user[:1000] + "\n" + last_user[-2500:]).lower()
+    if any(marker in head for marker in NOT_EDIT_MARKERS):
+        return False
+    return any(marker in head for marker in EDIT_MARKERS)
+
+
+def _instruction_text(text: str) -> str:
+    """The user's own words: fenced code, file tags and environment details removed, length capped."""
+    if not text:
+        return ""
+    for start_marker, end_marker in REQUEST_TEMPLATES:
+        index = text.find(start_marker)
+        if index >= 0:
+            begin = index + len(start_marker)
+            end = text.find(end_marker, begin)
+            return text[begin:end if end > 0 else begin + _INSTRUCTION_TAIL][:_INSTRUCTION_TAIL]
+    if APPLY_MARKER in text:
+        return ""  # an apply carries no instruction of its own
+    for marker in CLIENT_BOILERPLATE:
+        index = text.find(marker)
+        if index >= 0:
+            text = text[:index]
+    task_start = text.find("<task>")
+    if task_start >= 0:
+        task_end = text.find("</task>", task_start)
+        text = text[task_start + 6:task_end if task_end > 0 else None]
+    else:
+        env = text.find("<environment_details>")
+        if env >= 0:
+            text = text[:env]
+    pieces: list[str] = []
+    start = 0
+    while True:
+        index = text.find("```", start)
+        if index < 0:
+            pieces.append(text[start:])
+            break
+        pieces.append(text[start:index])
+        close = text.find("```", index + 3)
+        if close < 0:
+            break
+        start = close + 3
+    stripped = "".join(pieces)
+    if '<file_content path="' in stripped:
+        kept: list[str] = []
+        start = 0
+        while True:
+            index = stripped.find("<file_content", start)
+            if index < 0:
+                kept.append(stripped[start:])
+                break
+            kept.append(stripped[start:index])
+            close = stripped.find("</file_content>", index)
+            if close < 0:
+                break
+            start = close + 15
+        stripped = "".join(kept)
+    if len(stripped) > _INSTRUCTION_HEAD + _INSTRUCTION_TAIL:
+        stripped = stripped[:_INSTRUCTION_HEAD] + "\n" + stripped[-_INSTRUCTION_TAIL:]
+    return stripped
+
+
+class _Words(NamedTuple):
+    requirements: int
+    local_words: int
+    cloud_words: int
+    ambiguous_words: int
+    niche_words: int
+    instruction_words: int
+    clauses: int
+
+
+def _word_signals(instruction: str) -> _Words:
+    lowered = instruction.lower()
+    return _Words(
+        requirements=len(_RULE_LINE.findall("\n" + instruction)),
+        local_words=_hits(lowered, LOCAL_INTENT),
+        cloud_words=_hits(lowered, CLOUD_INTENT),
+        ambiguous_words=_hits(lowered, AMBIGUOUS),
+        niche_words=_hits(lowered, NICHE_TERMS),
+        instruction_words=len(_WORD.findall(lowered)),
+        clauses=instruction.count(",") + instruction.count(";"),
+    )
+
+
+def _hits(text: str, phrases: Iterable[str]) -> int:
+    return sum(1 for phrase in phrases if phrase in text)
+
+
+def _override_word(content: Any) -> str | None:
+    text = _first_text(content)
+    if not text or "@" not in text[:40]:
+        return None
+    match = _OVERRIDE.match(text)
+    return match.group(2).lower() if match else None
+
+
+def _first_text(content: Any) -> str | None:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        for part in content:
+            if isinstance(part, Mapping) and part.get("type") == "text" and isinstance(part.get("text"), str):
+                return str(part["text"])
+    return None
+
+
+def override_pattern() -> re.Pattern[str]:
+    """The compiled ``@cloud`` / ``@local`` prefix pattern (shared with override.py)."""
+    return _OVERRIDE

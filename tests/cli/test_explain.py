@@ -1,0 +1,94 @@
+"""``hybridcoder explain``: one JSON decision per request body; bad input is one clear line."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from hybridcoder.cli import main
+from tests.routing import bodies
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_explains_one_body(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(bodies.cline_act("Add a --verbose flag")))
+    code, out, _ = run(capsys, "explain", str(path), "--cloud-available", "yes")
+    assert code == 0
+    decision = json.loads(out)
+    assert decision["route"] == "cloud"
+    assert decision["model"]  # the configured cloud model
+    assert "agent_tools" in decision["reasons"]
+    assert decision["sentence"].endswith("sent to the cloud.")
+    assert "Add a --verbose flag" not in out  # never prints prompt text
+
+
+def test_jsonl_prints_one_decision_per_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "reqs.jsonl"
+    lines = [bodies.continue_chat("Explain this function."), bodies.cline_act("Refactor"),
+             bodies.continue_chat("@cloud explain")]
+    path.write_text("\n".join(json.dumps(b) for b in lines) + "\n\n")
+    code, out, _ = run(capsys, "explain", str(path), "--jsonl", "--cloud-available", "yes")
+    assert code == 0
+    routes = [json.loads(line)["route"] for line in out.splitlines()]
+    assert routes == ["local", "cloud", "cloud"]
+
+
+def test_stdin_and_no_key_means_local(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(bodies.cline_act("Refactor"))))
+    code, out, _ = run(capsys, "explain", "-")
+    assert code == 0
+    decision = json.loads(out)
+    assert decision["route"] == "local"  # the in-memory keyring has no cloud key
+    assert decision["reasons"] == ["no_cloud_key"]
+
+
+def test_key_in_keyring_makes_the_cloud_available(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from hybridcoder.keys import KeyStore
+
+    KeyStore().set("anthropic", "sk-ant-test-0123456789abcdef")
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(bodies.cline_act("Refactor")))
+    code, out, _ = run(capsys, "explain", str(path))
+    assert code == 0
+    assert json.loads(out)["route"] == "cloud"
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "not a request body"),
+    ("", "empty"),
+    ('{"a": 1}\n{"b": 2}\n', "--jsonl"),
+])
+def test_bad_input_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     content: str, fragment: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    code, out, err = run(capsys, "explain", str(path))
+    assert code == 1
+    assert out == ""
+    assert fragment in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bad_jsonl_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"messages": []}\n{oops\n')
+    code, _, err = run(capsys, "explain", str(path), "--jsonl")
+    assert code == 1
+    assert "line 2" in err
+
+
+def test_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "explain", str(tmp_path / "nope.json"))
+    assert code == 1
+    assert "no such file" in err

@@ -1,0 +1,240 @@
+"""Plumbing shared by the cloud emulators: a threaded HTTP/1.1 server on 127.0.0.1 with streaming.
+
+An emulator subclasses :class:`EmulatorServer` and implements ``handle(exchange)``. The
+exchange reads the request, writes JSON or a chunked stream, notices promptly when the
+client closes its end (that is how ``cancelled`` is counted) and sleeps without missing
+a disconnect.
+
+Never binds anything but 127.0.0.1; never blocks a test on a client that went away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, NamedTuple
+
+
+class RecordedRequest(NamedTuple):
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-case names
+    body: Any  # parsed JSON, or the raw text when it was not JSON
+
+
+class ClientGone(Exception):
+    """The client closed the connection mid-answer."""
+
+
+class Exchange:
+    """One request and its response."""
+
+    def __init__(self, handler: _Handler) -> None:
+        self.handler = handler
+        self.method = handler.command
+        self.path = handler.path.split("?", 1)[0]
+        self.headers = {k.lower(): v for k, v in handler.headers.items()}
+        self.raw = handler.read_body()
+        self.body: Any = None
+        self.bad_json = False
+        if self.raw:
+            try:
+                self.body = json.loads(self.raw)
+            except ValueError:
+                self.body, self.bad_json = self.raw.decode("utf-8", "replace"), True
+        self.streaming = False
+
+    def _start(self, status: int, content_type: str, length: int | None, headers: dict[str, str] | None) -> None:
+        handler = self.handler
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        if length is None:
+            handler.send_header("Transfer-Encoding", "chunked")
+        else:
+            handler.send_header("Content-Length", str(length))
+        handler.end_headers()
+
+    def json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self._start(status, "application/json", len(data), headers)
+        self._write(data)
+
+    def start_stream(self, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self._start(200, content_type, None, headers)
+        self.streaming = True
+
+    def send(self, data: bytes) -> None:
+        if self.peer_gone():
+            raise ClientGone
+        self._write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def end_stream(self) -> None:
+        self._write(b"0\r\n\r\n")
+        self.streaming = False
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.handler.wfile.write(data)
+            self.handler.wfile.flush()
+        except OSError as exc:
+            raise ClientGone from exc
+
+    def peer_gone(self) -> bool:
+        """True when the client closed its end (readable socket with nothing to read)."""
+        sock = self.handler.connection
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+            return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, noticing a client that goes away."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.peer_gone():
+                raise ClientGone
+            time.sleep(min(left, 0.005))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests read ``emulator.requests``."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, add=True)
+
+    def finish(self) -> None:
+        with contextlib.suppress(OSError):
+            super().finish()
+        self.server.track(self.connection, add=False)
+
+    def _handle(self) -> None:
+        self.server.emulator._dispatch(self)
+
+    do_GET = do_POST = do_DELETE = do_HEAD = _handle
+
+    def read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            out = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return bytes(out)
+                out += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, emulator: EmulatorServer) -> None:
+        self.emulator = emulator
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client resetting its connection is normal here (cancellation tests)."""
+
+    def track(self, sock: socket.socket, *, add: bool) -> None:
+        with self.connections_lock:
+            (self.connections.add if add else self.connections.discard)(sock)
+
+    def close_all(self) -> None:
+        with self.connections_lock:
+            for sock in list(self.connections):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self.connections.clear()
+
+
+class EmulatorServer:
+    """Lifecycle, request log and cancellation count; subclasses implement :meth:`handle`."""
+
+    name = "emulator"
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self.cancelled = 0
+        self._lock = threading.RLock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> EmulatorServer:
+        if self._server is None:
+            self._server = _Server(self)
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name=self.name, daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop: the port refuses connections afterwards and open streams are cut."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.close_all()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError(f"the {self.name} is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+        """Poll ``predicate`` until true or timeout (e.g. ``lambda: emu.cancelled >= 1``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.005)
+        return bool(predicate())
+
+    def _dispatch(self, handler: _Handler) -> None:
+        ex = Exchange(handler)
+        with self._lock:
+            self.requests.append(RecordedRequest(ex.method, ex.path, ex.headers, ex.body))
+        try:
+            self.handle(ex)
+        except ClientGone:
+            with self._lock:
+                self.cancelled += 1
+            handler.close_connection = True
+
+    def handle(self, ex: Exchange) -> None:
+        raise NotImplementedError

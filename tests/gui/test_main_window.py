@@ -1,0 +1,48 @@
+"""The control panel drives the core without blocking: checks load, the proxy starts and stops."""
+
+from __future__ import annotations
+
+import httpx
+from pytestqt.qtbot import QtBot
+
+from hybridcoder.gui.main_window import MainWindow
+from hybridcoder.settings import Settings
+
+
+def _settings() -> Settings:
+    settings = Settings.load()
+    settings.ollama.url = "http://127.0.0.1:9"  # nothing listens: Ollama "not running"
+    settings.proxy.port = 0
+    return settings
+
+
+def test_health_checks_appear_after_background_scan(qtbot: QtBot) -> None:
+    window = MainWindow(_settings())
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.refresh_button.isEnabled(), timeout=20000)
+    texts = [window.checks.item(i).text() for i in range(window.checks.count())]
+    assert any("Ollama" in text for text in texts)
+    assert not any("Checking this machine" in text for text in texts)
+
+
+def test_proxy_button_starts_and_stops_a_real_proxy(qtbot: QtBot) -> None:
+    window = MainWindow(_settings())
+    qtbot.addWidget(window)
+    window.proxy_button.click()
+    qtbot.waitUntil(lambda: window.proxy is not None, timeout=20000)
+    assert window.proxy is not None
+    url = window.proxy.url
+    assert window.proxy_status.text() == f"Running at {url}"
+    assert httpx.get(f"{url}/health", timeout=5).status_code == 200
+    window.proxy_button.click()
+    qtbot.waitUntil(lambda: window.proxy_button.text() == "Start proxy", timeout=20000)
+    assert window.proxy is None
+
+
+def test_routing_mode_choice_is_saved(qtbot: QtBot) -> None:
+    settings = _settings()
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.mode_box.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: window.message.text().startswith("Routing mode saved"), timeout=10000)
+    assert Settings.load().routing.mode == "local"
