@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,30 +45,24 @@ CLOUD = [("anthropic", "claude-sonnet-5-5"), ("anthropic", "claude-haiku-5-5"), 
 CAUSES = ["local_unreachable", "local_ttft_timeout", "client_retry", "invalid_tool_call", "cloud_rate_limited"]
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> float:
-    """Fill a fresh ledger; returns seconds taken."""
-    started = time.perf_counter()
-    rng = random.Random(seed)
-    conn = connect(path)
-    migrate(conn)
-    now = time.time()
+def _templates(rng: random.Random, count: int) -> list[tuple[object, ...]]:
+    """Distinct request shapes (everything but id and time), sampled to build the rows fast."""
     kinds, weights = [k[0] for k in KINDS], [k[1] for k in KINDS]
     spec = {k[0]: k for k in KINDS}
-    batch: list[tuple[object, ...]] = []
-    for i in range(rows):
+    out = []
+    for _ in range(count):
         kind = rng.choices(kinds, weights)[0]
         _, _, prompt_range, completion_range = spec[kind]
-        cloud = kind != "autocomplete" and kind != "embed" and rng.random() < (0.6 if kind == "agent" else 0.25)
+        cloud = kind not in ("autocomplete", "embed") and rng.random() < (0.6 if kind == "agent" else 0.25)
         provider, model = rng.choice(CLOUD) if cloud else ("ollama", "qwen2.5-coder:7b")
         prompt = rng.randint(*prompt_range)
-        cache_read = int(prompt * rng.uniform(0.5, 0.9)) if cloud and kind != "autocomplete" else 0
-        cache_write = int((prompt - cache_read) * 0.5) if cloud and kind != "autocomplete" else 0
+        cache_read = int(prompt * rng.uniform(0.5, 0.9)) if cloud else 0
+        cache_write = int((prompt - cache_read) * 0.5) if cloud else 0
         cause = rng.choice(CAUSES) if rng.random() < 0.03 else None
         route = "cloud" if cloud else "local"
         first = ("local" if cause and cloud else "cloud" if cause else route)
         ttft = rng.lognormvariate(5.0 if not cloud else 6.5, 0.5)
         values = {
-            "id": uuid.UUID(int=rng.getrandbits(128)).hex, "ts": now - rng.random() * DAYS * 86400,
             "client": rng.choice(CLIENTS), "endpoint": "/v1/chat/completions", "kind": kind, "route": route,
             "first_choice": first, "provider": provider, "model": model, "requested_model": "hybrid",
             "reasons": "[]", "score": None, "fallback_cause": cause, "stream": 1, "prompt_tokens": prompt,
@@ -78,11 +71,30 @@ def generate(path: Path, rows: int, seed: int = 7) -> float:
             "total_ms": ttft + rng.lognormvariate(7.0, 0.8), "status": 200, "error": None, "redactions": 0,
             "features": None, "prompt_text": None,
         }
-        batch.append(tuple(values[c] for c in _COLUMNS))
-        if len(batch) >= 50_000 or i == rows - 1:
-            with conn:
-                conn.executemany(_INSERT, batch)
-            batch.clear()
+        out.append(tuple(values[c] for c in _COLUMNS[2:]))
+    return out
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> float:
+    """Fill a fresh ledger with ``rows`` requests over the last 30 days; returns seconds taken.
+
+    Rows go in in time order, as a proxy writes them, then the roll-ups are built by the same
+    ``rollups.rebuild`` the schema migration uses.
+    """
+    assert _COLUMNS[:2] == ("id", "ts")
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    conn = connect(path)
+    migrate(conn)
+    templates = _templates(rng, 20_000)
+    now = time.time()
+    times = sorted(now - rng.random() * DAYS * 86400 for _ in range(rows))
+    for offset in range(0, rows, 100_000):
+        chunk = times[offset:offset + 100_000]
+        picks = rng.choices(templates, k=len(chunk))
+        with conn:
+            conn.executemany(_INSERT, [(f"{offset + i:032x}", ts, *shape)
+                                       for i, (ts, shape) in enumerate(zip(chunk, picks, strict=True))])
     with conn:
         rollups.rebuild(conn)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

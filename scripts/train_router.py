@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import math
 import sys
@@ -43,40 +44,106 @@ def load(path: Path = DATA) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def examples(records: list[dict[str, Any]], split: str) -> list[tuple[dict[str, float], int]]:
+def examples(records: list[dict[str, Any]], split: str, *, with_groups: bool = False) -> list[Any]:
     context = RoutingContext(cloud_available=True, local_context=LOCAL_CONTEXT)
-    out = []
+    out: list[Any] = []
     for record in records:
         if record["split"] != split:
             continue
         features = extract_features(record["body"], record["endpoint"])
         if features.kind in ("autocomplete", "embed"):
             continue
-        out.append((feature_vector(features, context), 1 if record["label"] == "cloud" else 0))
+        example = (feature_vector(features, context), 1 if record["label"] == "cloud" else 0)
+        out.append((*example, record["group"]) if with_groups else example)
     return out
 
 
-def fit(data: list[tuple[dict[str, float], int]], *, cloud_weight: float, l2: float, epochs: int,
-        rate: float) -> tuple[float, dict[str, float]]:
+def tune(records: list[dict[str, Any]], folds: int = 5) -> tuple[float, float]:
+    """Pick (cloud_weight, l2) by grouped cross-validation on the training split only.
+
+    The choice: the most requests kept local while cross-validated cloud recall stays
+    >= 97 % (a margin over the 95 % target); the held-out split is never looked at.
+    """
+    data = examples(records, "train", with_groups=True)
+    groups = sorted({g for _, _, g in data})
+    fold_of = {g: int(hashlib.sha256(("fold" + g).encode()).hexdigest(), 16) % folds for g in groups}
+    best: tuple[float, float, float, float] | None = None
+    for cloud_weight in (1.0, 1.5, 2.0, 3.0, 4.0):
+        for l2 in (0.001, 0.003, 0.01, 0.03):
+            tp = fn = tn = fp = 0
+            for fold in range(folds):
+                train = [(x, y) for x, y, g in data if fold_of[g] != fold]
+                test = [(x, y) for x, y, g in data if fold_of[g] == fold]
+                bias, weights = fit(train, cloud_weight=cloud_weight, l2=l2)
+                scorer = LogisticScorer(weights=weights, bias=bias)
+                for x, y in test:
+                    p = sigmoid(scorer.bias + sum(scorer.weights.get(k, 0.0) * v for k, v in x.items()))
+                    tp += p >= 0.5 and y == 1
+                    fn += p < 0.5 and y == 1
+                    tn += p < 0.5 and y == 0
+                    fp += p >= 0.5 and y == 0
+            recall = tp / max(tp + fn, 1)
+            kept = tn / max(tn + fp, 1)
+            print(f"  cv cloud_weight={cloud_weight:<4} l2={l2:<6} cloud recall {recall:.3f}  local kept {kept:.3f}")
+            key = (1.0 if recall >= 0.97 else 0.0, kept if recall >= 0.97 else recall, cloud_weight, l2)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    assert best is not None
+    return best[2], best[3]
+
+
+def fit(data: list[tuple[dict[str, float], int]], *, cloud_weight: float, l2: float,
+        iterations: int = 30) -> tuple[float, dict[str, float]]:
+    """Newton's method (IRLS) on the class-weighted log loss + l2 * |w|^2 / 2 (bias not penalised).
+
+    Two dozen features and a few hundred examples: a 25x25 linear solve per step in pure
+    Python converges in about ten steps, where plain gradient descent needs thousands.
+    """
     names = sorted({name for x, _ in data for name in x})
-    rows = [([x.get(name, 0.0) for name in names], y) for x, y in data]
-    weights = [0.0] * len(names)
-    bias = 0.0
-    total_weight = sum(cloud_weight if y else 1.0 for _, y in rows)
-    for _ in range(epochs):
-        grad = [0.0] * len(names)
-        grad_bias = 0.0
-        for x, y in rows:
-            z = bias + sum(w * v for w, v in zip(weights, x, strict=True))
-            error = (sigmoid(z) - y) * (cloud_weight if y else 1.0)
-            grad_bias += error
-            for index, value in enumerate(x):
-                if value:
-                    grad[index] += error * value
-        bias -= rate * grad_bias / total_weight
-        for index in range(len(weights)):
-            weights[index] -= rate * (grad[index] / total_weight + l2 * weights[index])
-    return bias, {name: round(w, 5) for name, w in zip(names, weights, strict=True)}
+    size = len(names) + 1  # index 0 is the bias
+    rows = [([1.0, *(x.get(name, 0.0) for name in names)], y, cloud_weight if y else 1.0) for x, y in data]
+    total = sum(weight for _, _, weight in rows)
+    beta = [0.0] * size
+    for _ in range(iterations):
+        gradient = [0.0] * size
+        hessian = [[0.0] * size for _ in range(size)]
+        for x, y, weight in rows:
+            p = sigmoid(sum(b * v for b, v in zip(beta, x, strict=True)))
+            error = weight * (p - y) / total
+            curvature = weight * p * (1 - p) / total
+            nonzero = [(i, v) for i, v in enumerate(x) if v]
+            for i, vi in nonzero:
+                gradient[i] += error * vi
+                row = hessian[i]
+                for j, vj in nonzero:
+                    row[j] += curvature * vi * vj
+        for i in range(1, size):
+            gradient[i] += l2 * beta[i]
+            hessian[i][i] += l2
+        hessian[0][0] += 1e-9
+        step = _solve(hessian, gradient)
+        beta = [b - s for b, s in zip(beta, step, strict=True)]
+        if max(abs(s) for s in step) < 1e-7:
+            break
+    return beta[0], {name: round(w, 5) for name, w in zip(names, beta[1:], strict=True)}
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (the matrix is small and positive definite)."""
+    n = len(vector)
+    a = [row[:] + [vector[i]] for i, row in enumerate(matrix)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+        a[col], a[pivot] = a[pivot], a[col]
+        for r in range(col + 1, n):
+            factor = a[r][col] / a[col][col]
+            if factor:
+                for c in range(col, n + 1):
+                    a[r][c] -= factor * a[col][c]
+    out = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        out[r] = (a[r][n] - sum(a[r][c] * out[c] for c in range(r + 1, n))) / a[r][r]
+    return out
 
 
 def metrics(scorer: LogisticScorer, data: list[tuple[dict[str, float], int]], threshold: float = 0.5) -> dict[str, float]:
@@ -104,15 +171,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cloud-weight", type=float, default=2.0)
     parser.add_argument("--l2", type=float, default=0.003)
-    parser.add_argument("--epochs", type=int, default=3000)
-    parser.add_argument("--rate", type=float, default=0.8)
+    parser.add_argument("--tune", action="store_true",
+                        help="choose --cloud-weight and --l2 by grouped cross-validation on the training split")
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     records = load()
+    if args.tune:
+        args.cloud_weight, args.l2 = tune(records)
+        print(f"chosen: cloud_weight={args.cloud_weight} l2={args.l2}")
     train = examples(records, "train")
-    bias, weights = fit(train, cloud_weight=args.cloud_weight, l2=args.l2, epochs=args.epochs, rate=args.rate)
-    scorer = LogisticScorer(weights=weights, bias=round(bias, 5))
+    bias, weights = fit(train, cloud_weight=args.cloud_weight, l2=args.l2)
+    names = sorted(weights)
+    means = {n: round(sum(x.get(n, 0.0) for x, _ in train) / len(train), 5) for n in names}
+    scorer = LogisticScorer(weights=weights, bias=round(bias, 5), means=means)
     train_metrics = metrics(scorer, train)
     print("train:", json.dumps(train_metrics))
     print("held out (for information; scripts/eval_router.py is the report):",
@@ -126,8 +198,8 @@ def main() -> int:
                   "of tests/data/routing/requests.jsonl",
         "date": dt.date.today().isoformat(),
         "local_context": LOCAL_CONTEXT,
-        "hyperparameters": {"cloud_weight": args.cloud_weight, "l2": args.l2, "epochs": args.epochs,
-                            "rate": args.rate},
+        "hyperparameters": {"cloud_weight": args.cloud_weight, "l2": args.l2,
+                            "chosen_by": "grouped 5-fold cross-validation on the train split" if args.tune else "fixed"},
         "train_metrics": train_metrics,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,12 +16,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hybridcoder.catalog import load_catalog
 from hybridcoder.hardware.profile import GIB, HardwareProfile
 from hybridcoder.recommend import Recommendation, fit_bytes, format_gb, recommend_models
 from hybridcoder.settings import Settings
+
+if TYPE_CHECKING:
+    from hybridcoder.ollama import OllamaManager
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +144,7 @@ def _check_hardware(report: DoctorReport, profile: HardwareProfile | None) -> No
                    "GPU with a current driver, a discrete AMD GPU or an Apple Silicon Mac makes local models fast.")
         for note in profile.probe_notes:
             if not note.found and note.probe != "system":
-                report.add("hardware", "info", f"{note.probe}: {note.text}")
+                report.add("hardware", "warning" if note.fix else "info", f"{note.probe}: {note.text}", note.fix)
     cores = profile.cpu_cores_physical or profile.cpu_cores_logical
     ram_text = f"{format_gb(profile.ram_total_bytes)} RAM"
     if profile.ram_available_bytes is not None:
@@ -231,6 +234,27 @@ def _check_ollama(report: DoctorReport, settings: Settings, timeout: float) -> N
     names = [m.name for m in models]
     report.installed_models = names
     _check_models(report, settings, names)
+    _check_loaded(report, manager)
+
+
+def _check_loaded(report: DoctorReport, manager: OllamaManager) -> None:
+    """``/api/ps`` is the ground truth: a model with ``size_vram < size`` runs partly on the CPU."""
+    loaded = manager.loaded()
+    has_gpu = report.hardware is not None and report.hardware.best_gpu is not None
+    for model in loaded:
+        context = f", {model.context_length // 1024}K context" if model.context_length else ""
+        if not has_gpu or model.size <= 0:
+            report.add("models", "info", f"Loaded now: {model.name} ({format_gb(model.size)}{context}).")
+        elif model.fully_on_gpu:
+            report.add("models", "ok", f"Loaded now: {model.name}, fully on the GPU "
+                       f"({format_gb(model.size)}{context}).")
+        else:
+            share = model.size_vram / model.size
+            report.add("models", "warning",
+                       f"{model.name} is loaded with only {share:.0%} of it on the GPU; the rest runs on the CPU, "
+                       "which makes it several times slower.",
+                       "Use the recommended models and context (`hybridcoder models recommend`), or close "
+                       "programs that use GPU memory.")
 
 
 def _check_models(report: DoctorReport, settings: Settings, names: list[str]) -> None:

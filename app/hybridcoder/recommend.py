@@ -17,10 +17,11 @@ Choosing, with the preference lists from ``resources/models.toml`` (best first):
 2. autocomplete: the first base model that fits beside it, always smaller than the chat
    model (completions must come back in a few hundred ms) and at most 8B;
 3. chat context then grows 8K → 16K → 32K while the pair still fits.
-On a CPU the lists are cut to Q4 models and chat models of at most 2B: CPU speed, not
-memory, is the limit there. The result matches the chat column of the table in
-models.md §4 at every tier; the autocomplete model is smaller than that table's where
-the table's pair would break the headroom rule (its totals count the chat model alone).
+On a CPU the lists are cut to Q4 models and chat models of at most 2B, and the chat
+context stays at 8K: CPU speed, not memory, is the limit there. The result matches the
+chat column of the table in models.md §4 at every tier; the autocomplete model is
+smaller than that table's where the table's pair would break the headroom rule (its
+totals count the chat model alone).
 
 This module is pure computation: no I/O besides reading the catalog file.
 """
@@ -286,6 +287,40 @@ class _Planner:
         return context
 
 
+@dataclass(frozen=True)
+class _Pick:
+    """What the choosing steps found, plus the next-better candidates that did not fit."""
+
+    chat: CatalogModel | None = None
+    autocomplete: CatalogModel | None = None
+    #: (model, pair bytes) of the chat / autocomplete model ranked just above the chosen one.
+    missed_chat: tuple[CatalogModel, int] | None = None
+    missed_autocomplete: tuple[CatalogModel, int] | None = None
+
+
+def _pick(plan: _Planner, chat_list: list[CatalogModel], ac_list: list[CatalogModel]) -> _Pick:
+    """Steps 1 and 2 of the module docstring; a chat model alone when no pair fits."""
+    limit = plan.budget.limit_bytes
+    missed_chat: tuple[CatalogModel, int] | None = None
+    for candidate in chat_list:
+        chat_bytes = plan.fit(candidate, plan.chat_context(candidate))
+        acs = plan.autocomplete_for(candidate, ac_list)
+        smallest = min((plan.fit(a, plan.ac_context(a)) for a in acs), default=None)
+        if smallest is None or chat_bytes + smallest > limit:
+            missed_chat = (candidate, chat_bytes + (smallest or 0))
+            continue
+        missed_ac: tuple[CatalogModel, int] | None = None
+        for ac in acs:
+            pair = chat_bytes + plan.fit(ac, plan.ac_context(ac))
+            if pair <= limit:
+                return _Pick(candidate, ac, missed_chat, missed_ac)
+            missed_ac = (ac, pair)
+    for candidate in chat_list:  # no pair fits: one chat model alone is still worth having
+        if plan.fit(candidate, plan.chat_context(candidate)) <= limit:
+            return _Pick(candidate)
+    return _Pick()
+
+
 def recommend_models(
     profile: HardwareProfile,
     *,
@@ -300,12 +335,12 @@ def recommend_models(
     licence forbids commercial use (Codestral's MNPL, the 3B Qwen research licence).
     """
     catalog = catalog or load_catalog()
-    policy = catalog.policy
-    budget = memory_budget(profile, policy)
+    budget = memory_budget(profile, catalog.policy)
     plan = _Planner(catalog, budget, allow_non_production)
     limit = budget.limit_bytes
     chat_list = plan.candidates("chat", prefer)
     ac_list = plan.candidates("autocomplete", prefer)
+    pick = _pick(plan, chat_list, ac_list)
     reasons = [f"Budget: {budget.description}. Both models stay loaded, so together they must fit in "
                f"{budget.headroom:.0%} of it ({format_gb(limit)})."]
     warnings: list[str] = []
@@ -314,104 +349,91 @@ def recommend_models(
         warnings.append(why + "Models will run on the CPU: replies are much slower than on a GPU (a few to a "
                               "few dozen tokens per second), so small models are chosen and the cloud model "
                               "will do more of the work.")
-
-    chat: CatalogModel | None = None
-    autocomplete: CatalogModel | None = None
-    skipped_chat: tuple[CatalogModel, int] | None = None
-    skipped_ac: tuple[CatalogModel, int] | None = None
-    for candidate in chat_list:
-        chat_bytes = plan.fit(candidate, plan.chat_context(candidate))
-        acs = plan.autocomplete_for(candidate, ac_list)
-        smallest = min((plan.fit(a, plan.ac_context(a)) for a in acs), default=None)
-        if smallest is None or chat_bytes + smallest > limit:
-            skipped_chat = (candidate, chat_bytes + (smallest or 0))  # the last one is the next better
-            continue
-        chat = candidate
-        for ac in acs:
-            ac_bytes = plan.fit(ac, plan.ac_context(ac))
-            if chat_bytes + ac_bytes <= limit:
-                autocomplete = ac
-                break
-            skipped_ac = (ac, chat_bytes + ac_bytes)
-        break
-    if chat is None:  # no pair fits: one chat model alone is still worth having
-        for candidate in chat_list:
-            if plan.fit(candidate, plan.chat_context(candidate)) <= limit:
-                chat = candidate
-                warnings.append("There is not enough memory for a separate autocomplete model next to the chat "
-                                "model; autocomplete will use the cloud or stay off.")
-                break
-    if chat is None:
+    if pick.chat is None:
         warnings.append(f"No local coder model fits in {format_gb(limit)}; Hybrid Coder will send everything "
                         "to the cloud model.")
         return Recommendation(budget, None, None, (), tuple(reasons), tuple(warnings), catalog.date,
                               profile.is_described)
+    if pick.autocomplete is None:
+        warnings.append("There is not enough memory for a separate autocomplete model next to the chat "
+                        "model; autocomplete will use the cloud or stay off.")
 
-    ac_choice: ModelChoice | None = None
-    ac_bytes = 0
-    if autocomplete is not None:
-        ac_ctx = plan.ac_context(autocomplete)
-        ac_bytes = plan.fit(autocomplete, ac_ctx)
-        ac_choice = ModelChoice(
-            autocomplete, "autocomplete", ac_ctx, ac_bytes,
-            f"{_size_label(autocomplete)} base model for fill-in-the-middle at {_context_label(ac_ctx)} "
-            f"context needs {format_gb(ac_bytes)}; base models complete code instead of chatting, and a "
-            "model smaller than the chat model answers within a keystroke.",
-        )
-    chat_ctx = plan.grow_context(chat, ac_bytes)
-    chat_bytes = plan.fit(chat, chat_ctx)
+    ac_choice = _autocomplete_choice(plan, pick.autocomplete) if pick.autocomplete else None
+    ac_bytes = ac_choice.memory_bytes if ac_choice else 0
+    chat_choice = _chat_choice(plan, pick.chat, ac_bytes, paired=ac_choice is not None)
+    reasons.append(f"Chat: {chat_choice.tag}: {chat_choice.reason}")
+    if pick.missed_chat is not None:
+        model, need = pick.missed_chat
+        reasons.append(f"A stronger chat model, {model.tag}, would need {format_gb(need)} with the smallest "
+                       f"autocomplete model, more than {format_gb(limit)}.")
+    if ac_choice is not None:
+        reasons.append(f"Autocomplete: {ac_choice.tag}: {ac_choice.reason}")
+        if pick.missed_autocomplete is not None:
+            model, need = pick.missed_autocomplete
+            reasons.append(f"The larger autocomplete model {model.tag} would bring the pair to "
+                           f"{format_gb(need)}, over the {format_gb(limit)} limit.")
+    if prefer:
+        _explain_preference(catalog, prefer, pick, reasons, warnings)
+    flagged = [c for c in (chat_choice, ac_choice) if c is not None and c.model.non_production]
+    if flagged and allow_non_production:
+        safe = recommend_models(profile, prefer=prefer, allow_non_production=False, catalog=catalog)
+        for choice in flagged:
+            swap = safe.chat if choice.role == "chat" else safe.autocomplete
+            instead = f"; for work, use {swap.tag} instead" if swap is not None else ""
+            warnings.append(f"{choice.tag} is under the {choice.model.licence} licence, which does not allow "
+                            f"commercial use{instead}.")
+    gpu = budget.gpu
+    pair_bytes = chat_choice.memory_bytes + ac_bytes
+    if gpu is not None and gpu.free_bytes is not None and gpu.free_bytes < pair_bytes:
+        warnings.append(f"Only {format_gb(gpu.free_bytes)} of {gpu.name}'s memory is free right now; other "
+                        "programs use the rest. Close them, or Ollama will run part of the model on the CPU.")
+    if budget.on_cpu and 0 < profile.ram_total_bytes < 8 * GIB:
+        warnings.append(f"This machine has {format_gb(profile.ram_total_bytes)} of RAM; local models will "
+                        "compete with your editor for memory.")
+    alternatives = _alternatives(plan, chat_choice, ac_choice, chat_list, ac_list)
+    return Recommendation(budget, chat_choice, ac_choice, alternatives, tuple(reasons), tuple(warnings),
+                          catalog.date, profile.is_described)
+
+
+def _autocomplete_choice(plan: _Planner, model: CatalogModel) -> ModelChoice:
+    context = plan.ac_context(model)
+    need = plan.fit(model, context)
+    return ModelChoice(
+        model, "autocomplete", context, need,
+        f"{_size_label(model)} base model for fill-in-the-middle at {_context_label(context)} context needs "
+        f"{format_gb(need)}; base models complete code instead of chatting, and a model smaller than the "
+        "chat model answers within a keystroke.",
+    )
+
+
+def _chat_choice(plan: _Planner, model: CatalogModel, ac_bytes: int, *, paired: bool) -> ModelChoice:
+    """Step 3: the chat model at the largest context that still fits beside the autocomplete model."""
+    budget = plan.budget
+    context = plan.grow_context(model, ac_bytes)
+    need = plan.fit(model, context)
     if budget.kind == "unified":
         where = f"in {format_gb(budget.usable_bytes)} of unified memory"
     elif budget.on_cpu:
         where = f"in the {format_gb(budget.usable_bytes)} of RAM set aside for models"
     else:
         where = f"fully in {format_gb(budget.usable_bytes)} of VRAM"
-    both = (f"; with the autocomplete model the pair needs {format_gb(chat_bytes + ac_bytes)} and fits {where}"
-            if ac_choice is not None else f" and fits {where}")
-    chat_choice = ModelChoice(
-        chat, "chat", chat_ctx, chat_bytes,
-        f"{_size_label(chat)} with {_context_label(chat_ctx)} context needs {format_gb(chat_bytes)}{both}.",
-    )
-    reasons.append(f"Chat: {chat.tag}: {chat_choice.reason}")
-    if skipped_chat is not None and skipped_chat[0] is not chat:
-        model, need = skipped_chat
-        reasons.append(f"A stronger chat model, {model.tag}, would need {format_gb(need)} with the smallest "
-                       f"autocomplete model, more than {format_gb(limit)}.")
-    if ac_choice is not None:
-        reasons.append(f"Autocomplete: {ac_choice.tag}: {ac_choice.reason}")
-        if skipped_ac is not None and skipped_ac[0] is not autocomplete:
-            model, need = skipped_ac
-            reasons.append(f"The larger autocomplete model {model.tag} would bring the pair to "
-                           f"{format_gb(need)}, over the {format_gb(limit)} limit.")
-    if prefer:
-        chosen_names = {n.lower() for m in (chat, autocomplete) if m is not None
-                        for n in (m.tag, m.family, *m.aliases)}
-        if catalog.get(prefer) is None and not any(m.family == prefer.lower() for m in catalog.models):
-            warnings.append(f"'{prefer}' is not in the model catalog, so the usual preference order was used.")
-        elif prefer.strip().lower() not in chosen_names:
-            reasons.append(f"Your preference '{prefer}' does not fit this machine's budget (or its licence "
-                           "was excluded), so the usual order was used.")
-    flagged = [c for c in (chat_choice, ac_choice) if c is not None and c.model.non_production]
-    if flagged:
-        safe = recommend_models(profile, prefer=prefer, allow_non_production=False, catalog=catalog) \
-            if allow_non_production else None
-        for choice in flagged:
-            swap = (safe.chat if choice.role == "chat" else safe.autocomplete) if safe else None
-            instead = f"; for work, use {swap.tag} instead" if swap is not None else ""
-            warnings.append(f"{choice.tag} is under the {choice.model.licence} licence, which does not allow "
-                            f"commercial use{instead}.")
-    gpu = budget.gpu
-    if gpu is not None and gpu.free_bytes is not None and gpu.free_bytes < chat_bytes + ac_bytes:
-        warnings.append(f"Only {format_gb(gpu.free_bytes)} of {gpu.name}'s memory is free right now; other "
-                        "programs use the rest. Close them, or Ollama will run part of the model on the CPU.")
-    if budget.on_cpu and profile.ram_available_bytes is not None and profile.ram_total_bytes and (
-            profile.ram_total_bytes < 8 * GIB):
-        warnings.append(f"This machine has {format_gb(profile.ram_total_bytes)} of RAM; local models will "
-                        "compete with your editor for memory.")
+    both = (f"; with the autocomplete model the pair needs {format_gb(need + ac_bytes)} and fits {where}"
+            if paired else f" and fits {where}")
+    return ModelChoice(model, "chat", context, need,
+                       f"{_size_label(model)} with {_context_label(context)} context needs {format_gb(need)}{both}.")
 
-    alternatives = _alternatives(plan, chat_choice, ac_choice, chat_list, ac_list)
-    return Recommendation(budget, chat_choice, ac_choice, alternatives, tuple(reasons), tuple(warnings),
-                          catalog.date, profile.is_described)
+
+def _explain_preference(catalog: Catalog, prefer: str, pick: _Pick, reasons: list[str],
+                        warnings: list[str]) -> None:
+    wanted = prefer.strip().lower()
+    if catalog.get(wanted) is None and not any(m.family == wanted for m in catalog.models):
+        warnings.append(f"'{prefer}' is not in the model catalog, so the usual preference order was used.")
+        return
+    chosen = {n.lower() for m in (pick.chat, pick.autocomplete) if m is not None
+              for n in (m.tag, m.family, *m.aliases)}
+    if wanted not in chosen:
+        reasons.append(f"Your preference '{prefer}' does not fit this machine's budget (or its licence was "
+                       "excluded), so the usual order was used.")
 
 
 def _alternatives(

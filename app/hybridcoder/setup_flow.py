@@ -197,7 +197,8 @@ class ChooseModels:
     def is_done(self, ctx: SetupContext) -> bool:
         choices = ctx.state.choices
         return (ctx.state.done_with(self.name, self._fingerprint(ctx)) and bool(choices.get("chat"))
-                and bool(choices.get("autocomplete")) and ctx.settings.models.chat == choices.get("chat"))
+                and bool(choices.get("autocomplete")) and ctx.settings.models.chat == choices.get("chat")
+                and ctx.settings.models.autocomplete == choices.get("autocomplete"))
 
     def run(self, ctx: SetupContext, progress: Progress, cancel: threading.Event) -> str:
         from hybridcoder.hardware.scan import scan_hardware
@@ -207,18 +208,26 @@ class ChooseModels:
         profile = scan_hardware()
         _check_cancel(cancel)
         recommendation = recommend_models(profile)
-        chat, chat_ctx, auto, auto_ctx = _read_recommendation(recommendation)
-        chat = ctx.options.chat_model or chat
-        auto = ctx.options.autocomplete_model or auto
+        choices = [c for c in (recommendation.chat, recommendation.autocomplete, *recommendation.alternatives)
+                   if c is not None]
+        chat = ctx.options.chat_model or (recommendation.chat.tag if recommendation.chat else "")
+        auto = ctx.options.autocomplete_model or (
+            recommendation.autocomplete.tag if recommendation.autocomplete else "")
         if not chat or not auto:
-            raise SetupError("No model pair fits this machine's memory — pick smaller models with "
-                             "--chat-model and --autocomplete-model.")
-        if ctx.options.chat_model and ctx.options.chat_model != _recommended_tag(recommendation, "chat"):
-            chat_ctx = chat_ctx or 8192  # the user's own choice: keep a safe, common window
+            reason = " ".join(recommendation.warnings[:1])
+            raise SetupError("No model pair fits this machine's memory — pick models with --chat-model and "
+                             "--autocomplete-model." + (f" ({reason})" if reason else ""))
+
+        def context(tag: str, role: str, fallback: int) -> int:
+            # The recommender sized the context for the memory it found; a model of the user's own
+            # choosing gets a common, safe window instead.
+            match = next((c for c in choices if c.tag == tag and c.role == role), None)
+            return match.context if match is not None else fallback
+
         models = ctx.settings.models
         models.chat, models.autocomplete = chat, auto
-        models.chat_context = int(chat_ctx or models.chat_context or 8192)
-        models.autocomplete_context = int(auto_ctx or models.autocomplete_context or 4096)
+        models.chat_context = context(chat, "chat", 8192)
+        models.autocomplete_context = context(auto, "autocomplete", 4096)
         ctx.settings.save()
         ctx.state.choices.update({"chat": chat, "autocomplete": auto, "chat_context": models.chat_context,
                                   "autocomplete_context": models.autocomplete_context})
@@ -226,48 +235,8 @@ class ChooseModels:
         return f"Chat model {chat} ({models.chat_context} tokens of context), autocomplete {auto}."
 
 
-def _recommended_tag(recommendation: Any, role: str) -> str | None:
-    for attr in (role, f"{role}_model", f"{role}_tag"):
-        value = getattr(recommendation, attr, None)
-        if isinstance(value, str):
-            return value
-        if value is not None and isinstance(getattr(value, "tag", None), str):
-            return str(value.tag)
-    return None
-
-
-def _read_recommendation(recommendation: Any) -> tuple[str | None, int | None, str | None, int | None]:
-    """(chat tag, chat context, autocomplete tag, autocomplete context) from a Recommendation."""
-
-    def context(role: str) -> int | None:
-        for attr in (f"{role}_context", f"{role}_num_ctx", f"{role}_ctx"):
-            value = getattr(recommendation, attr, None)
-            if isinstance(value, int) and value > 0:
-                return value
-        pick = getattr(recommendation, role, None)
-        for attr in ("context", "num_ctx", "context_length"):
-            value = getattr(pick, attr, None)
-            if isinstance(value, int) and value > 0:
-                return value
-        return None
-
-    return (_recommended_tag(recommendation, "chat"), context("chat"),
-            _recommended_tag(recommendation, "autocomplete"), context("autocomplete"))
-
-
 # ---------------------------------------------------------------------------------------------
 # 2. Ollama installed and running
-
-
-def _ollama_answers(url: str) -> str | None:
-    """Ollama's version when it answers at ``url``, else None (one fast request)."""
-    try:
-        response = httpx.get(f"{url}/api/version", timeout=3.0)
-        if response.status_code == 200:
-            return str(response.json().get("version", "?"))
-    except (httpx.HTTPError, ValueError):
-        return None
-    return None
 
 
 class EnsureOllama:
@@ -275,53 +244,46 @@ class EnsureOllama:
     title = "Make sure Ollama is installed and running"
 
     def is_done(self, ctx: SetupContext) -> bool:
-        return _ollama_answers(ctx.ollama_url) is not None
+        from hybridcoder.ollama import OllamaManager
+
+        return OllamaManager(ctx.ollama_url).status().running
 
     def run(self, ctx: SetupContext, progress: Progress, cancel: threading.Event) -> str:
         from hybridcoder.ollama import OllamaManager
 
-        if ctx.options.ollama_url and ctx.settings.ollama.url != ctx.ollama_url:
-            ctx.settings.ollama.url = ctx.ollama_url
-            ctx.settings.save()
         manager = OllamaManager(ctx.ollama_url)
-        version = _ollama_answers(ctx.ollama_url)
-        if version:
-            ctx.state.record(self.name, "done", message=version)
-            return f"Ollama {version} is running at {ctx.ollama_url}."
-        if not _ollama_installed(manager):
-            if not ctx.callbacks.consent_install_ollama(
-                    "Ollama (the program that runs local models) is not installed. Download and install it now?"):
-                raise SetupError("Ollama is not installed — allow the install, or install it from "
-                                 "https://ollama.com/download and run setup again.")
-            progress(None, "Installing Ollama")
+        status = manager.status()
+        if status.running:
+            ctx.state.record(self.name, "done", message=status.version or "")
+            return f"Ollama {status.version} is running at {ctx.ollama_url}."
+        if not status.installed:
             _install_ollama(ctx, progress, cancel)
         _check_cancel(cancel)
-        progress(None, f"Starting Ollama at {ctx.ollama_url}")
-        manager.start()
-        version = _ollama_answers(ctx.ollama_url)
-        if not version:
-            raise SetupError(f"Ollama did not start at {ctx.ollama_url} — start it with `ollama serve` "
-                             "(or open the Ollama app) and run setup again.")
-        ctx.state.record(self.name, "done", message=version)
-        return f"Started Ollama {version} at {ctx.ollama_url}."
-
-
-def _ollama_installed(manager: Any) -> bool:
-    status = manager.status()
-    installed = getattr(status, "installed", None)
-    return bool(installed) if installed is not None else True
+        wait_s = ctx.settings.ollama.start_timeout_s
+        status = manager.start(wait_s=wait_s, cancel=cancel,
+                               on_progress=lambda elapsed, total: progress(
+                                   min(1.0, elapsed / total) if total else None, "Starting Ollama"))
+        ctx.state.record(self.name, "done", message=status.version or "")
+        return f"Started Ollama {status.version} at {ctx.ollama_url}."
 
 
 def _install_ollama(ctx: SetupContext, progress: Progress, cancel: threading.Event) -> None:
-    from hybridcoder.ollama import install
+    from hybridcoder.ollama.install import DownloadProgress, install_ollama, plan_install
 
-    runner = getattr(install, "install_ollama", None)
-    if runner is None:
-        raise SetupError("This build cannot install Ollama by itself — install it from "
+    plan = plan_install(ctx.settings)
+    if not ctx.callbacks.consent_install_ollama(
+            f"Ollama (the program that runs local models) is not installed. {plan.describe()} Install it now?"):
+        raise SetupError("Ollama is not installed — allow the install, or install it from "
                          "https://ollama.com/download and run setup again.")
-    runner(ctx.settings, on_progress=lambda done, total: progress(done / total if total else None,
-                                                                  "Downloading Ollama"),
-           cancel=cancel, consent=True)
+
+    def on_download(update: DownloadProgress) -> None:
+        progress(update.fraction, "Downloading Ollama")
+
+    result = install_ollama(True, settings=ctx.settings, on_progress=on_download, cancel=cancel)
+    if result.cancelled:
+        raise SetupCancelled("Installing Ollama was cancelled; run setup again to continue.")
+    if not result.installed:
+        raise SetupError(result.message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,14 +294,10 @@ def _normalise(tag: str) -> str:
     return tag if ":" in tag else f"{tag}:latest"
 
 
-def _installed_tags(url: str) -> list[str]:
-    try:
-        response = httpx.get(f"{url}/api/tags", timeout=5.0)
-        response.raise_for_status()
-        return [str(m.get("name") or m.get("model")) for m in response.json().get("models", [])]
-    except (httpx.HTTPError, ValueError) as exc:
-        raise SetupError(f"Ollama at {url} did not list its models ({type(exc).__name__}) — check that it "
-                         "is running and run setup again.") from exc
+def _installed_tags(ctx: SetupContext) -> set[str]:
+    from hybridcoder.ollama import OllamaManager
+
+    return {_normalise(m.name) for m in OllamaManager(ctx.ollama_url).list_models()}
 
 
 class PullModels:
@@ -350,53 +308,36 @@ class PullModels:
         return [t for t in (ctx.settings.models.chat, ctx.settings.models.autocomplete) if t]
 
     def is_done(self, ctx: SetupContext) -> bool:
-        try:
-            installed = {_normalise(t) for t in _installed_tags(ctx.ollama_url)}
-        except SetupError:
-            return False
+        installed = _installed_tags(ctx)
         done = all(_normalise(t) in installed for t in self._wanted(ctx))
         if done:
             _remember_embed_model(ctx, installed)
         return done
 
     def run(self, ctx: SetupContext, progress: Progress, cancel: threading.Event) -> str:
-        from hybridcoder.ollama import OllamaManager
+        from hybridcoder.ollama import OllamaManager, PullProgress
 
         manager = OllamaManager(ctx.ollama_url)
-        installed = {_normalise(t) for t in _installed_tags(ctx.ollama_url)}
+        installed = _installed_tags(ctx)
         missing = [t for t in self._wanted(ctx) if _normalise(t) not in installed]
         for index, tag in enumerate(missing):
             _check_cancel(cancel)
             share = 1 / len(missing)
 
-            def on_progress(update: Any, *, _i: int = index, _tag: str = tag, _share: float = share) -> None:
-                fraction = _fraction(update)
-                progress(None if fraction is None else (_i + fraction) * _share, f"Downloading {_tag}")
+            def on_progress(update: PullProgress, *, _i: int = index, _share: float = share) -> None:
+                progress((_i + update.fraction) * _share, f"Downloading {update.tag}")
 
-            manager.pull(tag, on_progress, cancel)
-        _check_cancel(cancel)
-        installed = {_normalise(t) for t in _installed_tags(ctx.ollama_url)}
+            result = manager.pull(tag, on_progress, cancel)
+            if result.cancelled:
+                raise SetupCancelled("The download was cancelled; run setup again to resume it.")
+        installed = _installed_tags(ctx)
         _remember_embed_model(ctx, installed)
         auto = ctx.settings.models.autocomplete
         if not manager.supports_fim(auto):
             ctx.facts.setdefault("notes", []).append(
                 f"{auto} cannot fill in the middle; autocomplete works better with a -base coder model.")
         ctx.state.record(self.name, "done", detail={"pulled": missing})
-        return ("Downloaded " + ", ".join(missing)) if missing else "The models were already downloaded."
-
-
-def _fraction(update: Any) -> float | None:
-    """Progress from whatever the manager reports: a fraction, (done, total) or an object with both."""
-    if isinstance(update, int | float):
-        return float(update)
-    if isinstance(update, tuple) and len(update) == 2 and update[1]:
-        return float(update[0]) / float(update[1])
-    for done_attr, total_attr in (("completed", "total"), ("done", "total"), ("completed_bytes", "total_bytes")):
-        done, total = getattr(update, done_attr, None), getattr(update, total_attr, None)
-        if isinstance(done, int | float) and isinstance(total, int | float) and total:
-            return float(done) / float(total)
-    value = getattr(update, "fraction", None)
-    return float(value) if isinstance(value, int | float) else None
+        return ("Downloaded " + ", ".join(missing) + ".") if missing else "The models were already downloaded."
 
 
 def _remember_embed_model(ctx: SetupContext, installed: set[str]) -> None:
@@ -481,7 +422,9 @@ class GenerateToken:
         return bool(ctx.keys.proxy_token(create=False))
 
     def run(self, ctx: SetupContext, progress: Progress, cancel: threading.Event) -> str:
-        ctx.keys.proxy_token(create=True)
+        from hybridcoder.clients.configure import persistent_proxy_token
+
+        persistent_proxy_token(ctx.keys)
         ctx.state.record(self.name, "done")
         return "Generated the proxy's access token (kept in the keyring)."
 
@@ -520,7 +463,9 @@ class ConfigureTools:
         if not done:
             return ("No coding tool was found (Continue, Cline or Aider); install one and run "
                     "`hybridcoder configure all`.")
-        return "Configured " + ", ".join(done) + "."
+        from hybridcoder.clients.configure import TOOL_LABELS
+
+        return "Configured " + ", ".join(TOOL_LABELS.get(t, t) for t in done) + "."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -684,6 +629,10 @@ class SetupFlow:
     def run(self, cancel: threading.Event | None = None) -> SetupResult:
         cancel = cancel or threading.Event()
         ctx = SetupContext(self.settings, self.options, self.callbacks, SetupState(), self.keys)
+        if self.options.ollama_url and self.settings.ollama.url != ctx.ollama_url:
+            # Every later step (and the proxy) must talk to the Ollama the user named.
+            self.settings.ollama.url = ctx.ollama_url
+            self.settings.save()
         outcomes: list[StepOutcome] = []
         stopped = False
         for step in self.steps:
@@ -700,6 +649,8 @@ class SetupFlow:
         try:
             if step.is_done(ctx):
                 message = _already_message(step, ctx)
+                if ctx.state.step(step.name).get("status") != "done":
+                    ctx.state.record(step.name, "done", message="found already done")
                 self._emit(step.name, "already done", message, 1.0)
                 return StepOutcome(step.name, step.title, "already done", message)
             self._emit(step.name, "started", step.title, 0.0)
@@ -750,12 +701,8 @@ def build_summary(ctx: SetupContext, outcomes: list[StepOutcome]) -> list[str]:
         lines.append(f"Local model via the proxy: {latency['local_ms']} ms"
                      + (f"; cloud: {latency['cloud_ms']} ms." if latency.get("cloud_ms") is not None else "."))
     report = ctx.facts.get("configure")
-    for tool in getattr(report, "tools", []):
-        lines += [note for note in tool.notes if "Reload Window" in note]
-    if any("reload" in line.lower() for line in lines) is False and \
-            "cline" in ctx.state.step("tools").get("detail", {}).get("configured", []):
-        lines.append("Next: reload VS Code (\"Developer: Reload Window\") so Cline and Continue pick up "
-                     "the new settings.")
+    for tool in getattr(report, "tools", []):  # e.g. "reload VS Code", "pick Hybrid Coder in Continue"
+        lines += [note for note in tool.notes if note not in lines]
     lines += ctx.facts.get("notes", [])
     lines.append("Next: open the dashboard with `hybridcoder` to see routing and savings.")
     return lines

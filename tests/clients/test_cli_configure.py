@@ -53,3 +53,17 @@ def test_bad_proxy_url_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["configure", "all", "--proxy-url", "not a url"]) == 1
     err = capsys.readouterr().err
     assert "http://127.0.0.1:11480" in err and "Traceback" not in err
+
+
+def test_no_keyring_refuses_a_token_that_would_not_survive(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        assert main(["configure", "continue"]) == 1
+    finally:
+        keyring.set_keyring(previous)
+    assert "HYBRIDCODER_TOKEN" in capsys.readouterr().err
+    assert not (home / ".continue").exists()

@@ -140,3 +140,14 @@ def test_rules_go_to_the_global_cline_rules_folder(home: Path, models: ClientMod
     assert 1 <= len(numbered) <= 12 and not text.startswith("---")  # no front matter: always on
     assert report.ok
     assert not (home / ".cline" / "rules").exists()  # one place only, so rules are not sent twice
+
+
+def test_no_rules_removes_our_rule_file_and_undo_brings_it_back(home: Path, models: ClientModels) -> None:
+    rules_file = home / "Documents" / "Cline" / "Rules" / "hybrid-coder-small-models.md"
+    configure(["cline"], models, rules=True)
+    text = rules_file.read_bytes()
+    report = configure(["cline"], models, rules=False)
+    assert not rules_file.exists()
+    assert any(f.action == "deleted" and f.path == rules_file for f in report.tools[0].files)
+    configure(["cline"], models, undo=True)
+    assert rules_file.read_bytes() == text

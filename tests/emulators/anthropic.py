@@ -171,6 +171,8 @@ class AnthropicEmulator(EmulatorServer):
     def handle(self, ex: Exchange) -> None:
         if ex.method == "POST" and ex.path == "/v1/messages":
             self._messages(ex)
+        elif ex.method == "GET" and ex.path == "/v1/models" and not self._authorized(ex):
+            self._error(ex, 401, "invalid x-api-key")  # the real API authenticates model listing too
         elif ex.method == "GET" and ex.path == "/v1/models":
             ex.json(200, {"data": [{"type": "model", "id": m, "display_name": m} for m in sorted(self.models or ())],
                           "has_more": False, "first_id": None, "last_id": None})
@@ -265,6 +267,8 @@ class AnthropicEmulator(EmulatorServer):
             raise ValidationError(f"{where}: expected a text block")
         if not isinstance(block.get("text"), str) or not block["text"]:
             raise ValidationError(f"{where}: text content blocks must be non-empty")
+        if not block["text"].strip():
+            raise ValidationError(f"{where}: text content blocks must contain non-whitespace text")
 
     @staticmethod
     def _validate_tools(tools: Any) -> set[str]:
@@ -324,6 +328,8 @@ class AnthropicEmulator(EmulatorServer):
                         raise ValidationError(f"{at}: tool_use blocks are only allowed in assistant messages")
                     if not block.get("id") or not block.get("name") or not isinstance(block.get("input"), dict):
                         raise ValidationError(f"{at}: tool_use needs id, name and an input object")
+                    if not re.fullmatch(r"[a-zA-Z0-9_-]+", str(block["id"])):
+                        raise ValidationError(f"{at}.id: String should match pattern '^[a-zA-Z0-9_-]+$'")
                     tool_ids.add(block["id"])
                 elif kind == "tool_result":
                     if role != "user":

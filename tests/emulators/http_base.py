@@ -180,7 +180,7 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         if self._server is None:
             self._server = _Server(self)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                                             name=self.name, daemon=True)
             self._thread.start()
         return self

@@ -17,7 +17,24 @@ Knobs (plain attributes, settable at any time from a test):
 - records: ``requests`` (``RecordedRequest(method, path, body)``), ``request_headers``,
   ``cancelled`` (streams whose client went away, detected as a closed socket or a write error)
 
-Replies are deterministic: chat answers ``"Echo: <last user message>"``, FIM answers ``fim_reply``.
+Replies are deterministic: chat answers ``"Echo: <last user message>"`` (``reply_text``), FIM
+answers ``fim_reply``, split into word-sized chunks; ``num_predict``/``max_tokens`` cut it short with
+``done_reason``/``finish_reason`` "length". Token counts are word counts (usage is predictable).
+
+Faults (one-shot, first match wins; without ``path`` they hit the next generate/chat/embed/pull or
+/v1 POST, never a health check): ``http_500``, ``status`` (any code), ``oom``, ``drop`` (cut the
+connection after N chunks), ``in_stream_error``, ``disk_full`` / ``network_lost`` (pull), ``stall``.
+
+Typical use::
+
+    def test_something(ollama_emulator):
+        ollama_emulator.chunk_delay_s = 0.01
+        ollama_emulator.fail_next("drop", path="/v1/chat/completions", after_chunks=2)
+        ollama_emulator.script_reply(tool_calls=[ScriptedToolCall("read_file", {"path": "a.py"})])
+        ...  # point the code under test at ollama_emulator.url (OLLAMA_HOST: ollama_emulator.host)
+        assert ollama_emulator.wait_for(lambda: ollama_emulator.cancelled == 1)
+
+``stop()`` then ``start()`` restarts it on the same port (an Ollama restart).
 
 This module must never reach anything but 127.0.0.1, and never sleeps without watching for the
 client going away (so cancellation tests stay fast).
@@ -192,7 +209,8 @@ class Fault:
     closed after ``after_chunks`` chunks, no error line), ``in_stream_error`` (an ``{"error"}``
     line after ``after_chunks`` chunks, under 200), ``disk_full`` and ``network_lost`` (pull only:
     the in-stream errors Ollama sends; bytes already fetched stay, so a new pull resumes),
-    ``stall`` (wait ``delay_s`` before answering, then answer normally).
+    ``stall`` (go silent for ``delay_s`` after ``after_chunks`` chunks — 0 means before answering at
+    all, a non-streamed reply stalls before its body — then carry on normally).
     """
 
     kind: str
@@ -363,6 +381,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Like Go's net/http: without this, headers and body in two writes wait ~40 ms for a delayed ACK.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, add=True)
 
     def finish(self) -> None:
@@ -574,7 +595,7 @@ class OllamaEmulator:
                 self.faults.remove(fault)
         openai = path.startswith("/v1/")
         try:
-            if fault is not None and fault.kind == "stall":
+            if fault is not None and fault.kind == "stall" and fault.after_chunks <= 0:
                 ex.sleep(fault.delay_s)
                 fault = None
             if fault is not None and fault.kind in ("http_500", "status", "oom"):
@@ -738,6 +759,8 @@ class OllamaEmulator:
         for index, item in enumerate(self._pull_lines(name, fault, ex.sleep)):
             if fault is not None and fault.kind == "drop" and index >= fault.after_chunks:
                 ex.drop()
+            if fault is not None and fault.kind == "stall" and index == fault.after_chunks:
+                ex.sleep(fault.delay_s)
             ex.send(json.dumps(item).encode() + b"\n")
         ex.end_stream()
 
@@ -788,7 +811,14 @@ class OllamaEmulator:
         yield {"status": "verifying sha256 digest"}
         yield {"status": "writing manifest"}
         with self._lock:
+            previous = self.models.get(name)
             self.models[name] = model
+            in_use = {layer.digest for m in self.models.values() for layer in m.layers}
+            unused = [layer.digest for layer in (previous.layers if previous else ()) if layer.digest not in in_use]
+            for digest in unused:
+                self.blobs.pop(digest, None)
+        if unused:  # an update replaced layers of the installed version
+            yield {"status": "removing unused layers"}
         yield {"status": "success"}
 
     @staticmethod
@@ -854,7 +884,7 @@ class OllamaEmulator:
             return reply
 
     def _model_or_error(self, ex: _Exchange, body: dict[str, Any], openai: bool,
-                        capability: str) -> EmulatedModel | None:
+                        capability: str | None) -> EmulatedModel | None:
         name = str(body.get("model") or "")
         if not name:
             self._error(ex, 400, "model is required", openai)
@@ -863,8 +893,9 @@ class OllamaEmulator:
         if model is None:
             self._error(ex, 404, f"model '{name}' not found", openai)
             return None
-        if capability not in model.capabilities:
-            self._error(ex, 400, f'"{name}" does not support {capability}', openai)
+        if capability is not None and capability not in model.capabilities:
+            verb = {"completion": "generate", "embedding": "embeddings"}.get(capability, capability)
+            self._error(ex, 400, f'"{name}" does not support {verb}', openai)
             return None
         return model
 
@@ -875,15 +906,22 @@ class OllamaEmulator:
         ex.start_stream(content_type)
         for index, piece in enumerate(pieces):
             if fault is not None and index == fault.after_chunks:
-                self._apply_stream_fault(ex, fault, error_line)
-                return
+                if fault.kind == "stall":
+                    ex.sleep(fault.delay_s)
+                else:
+                    self._apply_stream_fault(ex, fault, error_line)
+                    return
             ex.sleep(self._first_delay(load_ns) if index == 0 else self.chunk_delay_s)
             ex.send(render(piece))
         ex.end_stream()
 
-    def _first_delay(self, load_ns: int) -> float:
-        """Time to first token: the model load (when it had to load) plus ``first_token_delay_s``."""
-        return self.first_token_delay_s + (self.load_delay_s if load_ns else 0.0)
+    def _first_delay(self, load_ns: int, fault: Fault | None = None) -> float:
+        """Time to first token: the model load (when it had to load) plus ``first_token_delay_s``.
+
+        A non-streamed reply has no chunks to stall between, so a ``stall`` fault delays it here.
+        """
+        stall = fault.delay_s if fault is not None and fault.kind == "stall" else 0.0
+        return self.first_token_delay_s + (self.load_delay_s if load_ns else 0.0) + stall
 
     def _apply_stream_fault(self, ex: _Exchange, fault: Fault, error_line: Callable[[str], bytes]) -> None:
         if fault.kind == "drop":
@@ -908,11 +946,17 @@ class OllamaEmulator:
         return pieces, reply.done_reason
 
     def _generate(self, ex: _Exchange, body: dict[str, Any], fault: Fault | None) -> None:
-        model = self._model_or_error(ex, body, False, "completion")
+        model = self._model_or_error(ex, body, False, None)
         if model is None:
             return
         prompt = str(body.get("prompt") or "")
         suffix = body.get("suffix")
+        if not prompt and not suffix and _parse_keep_alive(body.get("keep_alive")) == 0:
+            self._load_or_unload(ex, model, {}, 0, {"response": ""})  # unloading works for any model
+            return
+        if "completion" not in model.capabilities:
+            ex.json(400, {"error": f'"{body["model"]}" does not support generate'})
+            return
         if body.get("raw") and (body.get("template") or body.get("system") or body.get("context")):
             ex.json(400, {"error": "raw mode does not support template, system, or context"})
             return
@@ -941,7 +985,7 @@ class OllamaEmulator:
         if _parse_keep_alive(keep_alive) == 0:
             self._unload(model)
         if body.get("stream", True) is False:
-            ex.sleep(self._first_delay(load_ns))
+            ex.sleep(self._first_delay(load_ns, fault))
             ex.json(200, {**final, "response": "".join(pieces)})
             return
         items: list[dict[str, Any]] = [
@@ -1021,7 +1065,7 @@ class OllamaEmulator:
                 message["thinking"] = reply.thinking
             if calls:
                 message["tool_calls"] = calls
-            ex.sleep(self._first_delay(load_ns))
+            ex.sleep(self._first_delay(load_ns, fault))
             ex.json(200, {**final, "message": message})
             return
         items: list[dict[str, Any]] = []
@@ -1083,6 +1127,9 @@ class OllamaEmulator:
         if not isinstance(messages, list) or not messages:
             self._error(ex, 400, "[] is too short - 'messages'", True)
             return
+        if body.get("tools") and "tools" not in model.capabilities:
+            self._error(ex, 400, f"registry.ollama.ai/library/{model.name} does not support tools", True)
+            return
         load_ns, oom = self._load(model, {}, None)  # /v1 ignores num_ctx and keep_alive
         if oom:
             self._error(ex, 500, oom, True)
@@ -1107,7 +1154,7 @@ class OllamaEmulator:
                 message["reasoning"] = reply.thinking
             if calls:
                 message["tool_calls"] = calls
-            ex.sleep(self._first_delay(load_ns))
+            ex.sleep(self._first_delay(load_ns, fault))
             ex.json(200, {**head, "object": "chat.completion",
                           "choices": [{"index": 0, "message": message, "finish_reason": finish}],
                           "usage": usage})
@@ -1153,7 +1200,7 @@ class OllamaEmulator:
         head = {"id": f"cmpl-{self._next_id()}", "object": "text_completion", "created": int(time.time()),
                 "model": model.name, "system_fingerprint": "fp_ollama"}
         if not body.get("stream"):
-            ex.sleep(self._first_delay(load_ns))
+            ex.sleep(self._first_delay(load_ns, fault))
             ex.json(200, {**head, "choices": [{"text": "".join(pieces), "index": 0,
                                               "finish_reason": done_reason}], "usage": usage})
             return

@@ -319,3 +319,50 @@ def test_records_requests_and_stops_listening(ollama_emulator: OllamaEmulator) -
         httpx.get(url + "/api/version", timeout=2)
     with pytest.raises(ConnectionError):
         ollama.Client(host=url, timeout=2).list()
+
+
+def test_stall_mid_stream_trips_a_read_timeout(ollama_emulator: OllamaEmulator) -> None:
+    ollama_emulator.fail_next("stall", after_chunks=1, delay_s=1.0)
+    received: list[str] = []
+    with pytest.raises(httpx.ReadTimeout), httpx.stream(
+            "POST", ollama_emulator.url + "/api/generate", json={"model": CHAT, "prompt": "a b c"},
+            timeout=httpx.Timeout(5, read=0.3)) as resp:
+        for line in resp.iter_lines():
+            received.append(line)
+    assert len(received) == 1  # the first chunk came, then silence
+
+
+def test_update_pull_removes_unused_layers(ollama_emulator: OllamaEmulator) -> None:
+    old = ollama_emulator.models[BASE]
+    ollama_emulator.registry[BASE] = EmulatedModel(name=BASE, size=old.size + 10_000_000,
+                                                   capabilities=("completion", "insert"))
+    ollama_emulator.registry[BASE].layers = tuple(
+        layer._replace(digest=layer.digest.replace("a", "b")) for layer in ollama_emulator.registry[BASE].layers)
+    statuses = [p.status for p in _client(ollama_emulator).pull(BASE, stream=True)]
+    assert statuses[-2:] == ["removing unused layers", "success"]
+    assert old.layers[0].digest not in ollama_emulator.blobs
+
+
+def test_tools_need_the_tools_capability(ollama_emulator: OllamaEmulator) -> None:
+    resp = httpx.post(ollama_emulator.url + "/v1/chat/completions", json={
+        "model": BASE, "messages": [{"role": "user", "content": "x"}], "tools": [TOOL]})
+    assert resp.status_code == 400 and "does not support tools" in resp.json()["error"]["message"]
+
+
+def test_restart_on_the_same_port(ollama_emulator: OllamaEmulator) -> None:
+    url = ollama_emulator.url
+    ollama_emulator.stop()
+    ollama_emulator.start()
+    assert ollama_emulator.url == url
+    assert httpx.get(url + "/api/version").json()["version"] == ollama_emulator.version
+
+
+def test_embedding_models_cannot_generate_but_can_unload(ollama_emulator: OllamaEmulator) -> None:
+    client = _client(ollama_emulator)
+    with pytest.raises(ollama.ResponseError) as err:
+        client.generate("nomic-embed-text", "hello")
+    assert err.value.status_code == 400 and "does not support generate" in err.value.error
+    client.embed("nomic-embed-text", "hello")
+    assert [m.model for m in client.ps().models] == ["nomic-embed-text:latest"]
+    assert client.generate("nomic-embed-text", "", keep_alive=0).done_reason == "unload"
+    assert client.ps().models == []

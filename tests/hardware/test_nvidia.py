@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pynvml
 import pytest
 
-from hybridcoder.hardware.nvidia import probe_nvidia
+from hybridcoder.doctor import run_doctor
+from hybridcoder.hardware.nvidia import driver_missing_note, nvidia_pci_devices, probe_nvidia
+from hybridcoder.hardware.scan import scan_hardware
+from hybridcoder.settings import Settings
 from tests.hardware.fakes import GIB, MIB, FakeDevice, FakeNVML, rtx_3070
+from tests.test_doctor import closed_port_url
 
 
 def test_no_driver_means_no_gpu_with_the_reason() -> None:
@@ -88,3 +94,31 @@ def test_real_nvml_on_this_machine_never_raises() -> None:
         assert all(g.total_bytes > GIB and g.name for g in result.gpus)
     else:
         assert result.notes and not result.notes[0].found
+
+
+def write_pci(root: Path, slot: str, vendor: str, klass: str) -> None:
+    device = root / "bus" / "pci" / "devices" / slot
+    device.mkdir(parents=True)
+    (device / "vendor").write_text(vendor + "\n")
+    (device / "class").write_text(klass + "\n")
+
+
+def test_nvidia_card_without_a_working_driver_is_reported_with_the_fix(tmp_path: Path) -> None:
+    write_pci(tmp_path, "0000:01:00.0", "0x10de", "0x030000")  # GeForce (VGA controller)
+    write_pci(tmp_path, "0000:01:00.1", "0x10de", "0x040300")  # its HDMI audio function: not a GPU
+    write_pci(tmp_path, "0000:00:02.0", "0x8086", "0x030000")  # Intel iGPU
+    assert nvidia_pci_devices(tmp_path) == 1
+    profile = scan_hardware(platform="linux", nvml=FakeNVML(init_error=pynvml.NVML_ERROR_LIBRARY_NOT_FOUND),
+                            sysfs_root=tmp_path, models_dir=tmp_path)
+    [note] = [n for n in profile.probe_notes if n.fix]
+    assert "driver is not working" in note.text and note.fix and "NVIDIA driver" in note.fix
+    settings = Settings.load()
+    settings.ollama.url = closed_port_url()
+    checks = run_doctor(settings, profile=profile).checks
+    assert any(c.level == "warning" and "driver is not working" in c.text and c.fix for c in checks)
+
+
+def test_no_nvidia_on_the_pci_bus_adds_no_note(tmp_path: Path) -> None:
+    write_pci(tmp_path, "0000:00:02.0", "0x8086", "0x030000")
+    assert driver_missing_note(tmp_path) is None
+    assert nvidia_pci_devices(tmp_path / "missing") == 0

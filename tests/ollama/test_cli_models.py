@@ -101,3 +101,33 @@ def test_ctrl_c_cancels_the_pull_cleanly(ollama_emulator: OllamaEmulator, app_ho
     assert "qwen2.5-coder:14b" not in ollama_emulator.models
     written = [p for p in app_home.rglob("*") if p.is_file()]
     assert all(p.parent.name == "logs" for p in written), written  # no state, settings or temp files
+
+
+def test_bad_address_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "list", "--ollama-url", "ftp://example")
+    assert code == 1 and "not a valid Ollama address" in err
+
+
+def test_a_stranger_on_the_port_is_explained(capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Stranger(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html>not ollama</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Stranger)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        code, _, err = run(capsys, "list", "--ollama-url", f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1 and "did not answer like Ollama" in err

@@ -12,7 +12,7 @@ import pytest
 
 from tests.emulators.anthropic import AnthropicEmulator, ToolUse
 from tests.emulators.ollama import OllamaEmulator, ScriptedToolCall
-from tests.proxy.conftest import CHAT, CLOUD_MODEL, READ_FILE_TOOL
+from tests.proxy.conftest import CHAT, READ_FILE_TOOL
 
 
 def test_local_down_goes_to_the_cloud(anthropic_emulator: AnthropicEmulator, start_proxy) -> None:

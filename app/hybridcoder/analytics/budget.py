@@ -30,16 +30,17 @@ from typing import Any
 
 from hybridcoder.analytics.prices import PriceTable, price_tokens
 from hybridcoder.ledger.records import RequestRecord
-from hybridcoder.ledger.store import connect
+from hybridcoder.ledger.store import UsageLedger, connect
 from hybridcoder.settings import Settings
 
 log = logging.getLogger(__name__)
 
 _SPEND_SQL = """
-    SELECT start >= :ds, provider, model, band, SUM(requests), SUM(prompt_tokens), SUM(completion_tokens),
-           SUM(cache_read_tokens), SUM(cache_write_tokens)
-    FROM usage_daily WHERE start >= :ms AND route = 'cloud'
-    GROUP BY 1, provider, model, band"""
+    SELECT u.start >= :ds, d.provider, d.model, u.band, SUM(u.requests), SUM(u.prompt_tokens),
+           SUM(u.completion_tokens), SUM(u.cache_read_tokens), SUM(u.cache_write_tokens)
+    FROM usage_daily u JOIN usage_dims d ON d.id = u.dim
+    WHERE u.start >= :ms AND d.route = 'cloud'
+    GROUP BY 1, d.provider, d.model, u.band"""
 
 
 def _local(moment: datetime) -> datetime:
@@ -218,6 +219,14 @@ class BudgetTracker:
                 monthly_spent_usd=state.monthly_spent_usd + usd,
                 unpriced_requests=state.unpriced_requests + (priced is None),
             )
+
+    def attach(self, ledger: UsageLedger) -> None:
+        """Hear of every request the ledger records (cloud ones count against the caps at once)."""
+        ledger.add_listener(self.note_cloud_cost)
+
+    def exhausted(self) -> bool:
+        """The probe the proxy calls per request (``ProxyConfig.budget_exhausted``)."""
+        return self.state().exhausted
 
     def refresh(self) -> BudgetState:
         """Recompute from the ledger now (e.g. after the caps changed in settings)."""

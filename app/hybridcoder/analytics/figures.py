@@ -34,8 +34,12 @@ from hybridcoder.analytics.periods import Period, resolve_period
 from hybridcoder.analytics.prices import PER_MILLION, ModelPrice, PriceTable
 from hybridcoder.ledger.migrations import MIGRATIONS, migrate
 from hybridcoder.ledger.rollups import (
+    BANDS,
     CACHEABLE_KINDS,
+    DIM_COLUMNS,
     NOT_COMPARABLE_KINDS,
+    SERIES_COLUMNS,
+    add_histogram,
     bucket_value,
 )
 from hybridcoder.ledger.store import connect
@@ -255,29 +259,39 @@ def _cell(value: Any) -> Any:
 
 # -- computing -------------------------------------------------------------------------------
 _GROUPS_SQL = """
-    SELECT route, kind, client, provider, model, first_choice, fallback_cause, band, SUM(requests),
-           SUM(errors), SUM(estimated), SUM(prompt_tokens), SUM(completion_tokens), SUM(cache_read_tokens),
-           SUM(cache_write_tokens)
-    FROM usage_daily WHERE start >= :ds AND start < :until
-    GROUP BY route, kind, client, provider, model, first_choice, fallback_cause, band"""
-_DAILY_SQL = """
-    SELECT start, route, kind, provider, model, band, SUM(requests), SUM(prompt_tokens), SUM(completion_tokens),
+    SELECT dim, band, SUM(requests), SUM(errors), SUM(estimated), SUM(prompt_tokens), SUM(completion_tokens),
            SUM(cache_read_tokens), SUM(cache_write_tokens)
-    FROM usage_daily WHERE start >= :ds AND start < :until
-    GROUP BY start, route, kind, provider, model, band"""
-_HOURLY_SQL = """
-    SELECT start, route, provider, model, band, requests, prompt_tokens, completion_tokens, cache_read_tokens,
-           cache_write_tokens, comparable_prompt_tokens, comparable_completion_tokens, cacheable_prompt_tokens
-    FROM usage_hourly WHERE start >= :ds AND start < :until"""
-_LATENCY_SQL = """
-    SELECT route, kind, metric, bucket, SUM(count) FROM latency_daily WHERE day >= :ds AND day < :until
-    GROUP BY route, kind, metric, bucket"""
+    FROM usage_daily WHERE start >= :ds AND start < :until GROUP BY dim, band"""
+# Series are priced inside SQLite: per-token rates for every (label set, band) go into a temporary
+# table, and every figure is a linear sum of tokens times rates.
+_PRICED_SUMS = """
+    SUM(u.requests), SUM(u.prompt_tokens + u.completion_tokens),
+    SUM(MAX(0, u.prompt_tokens - u.cache_read_tokens - u.cache_write_tokens) * r.s_in
+        + u.completion_tokens * r.s_out + u.cache_write_tokens * r.s_cw + u.cache_read_tokens * r.s_cr)"""
+_DAILY_SQL = f"""
+    SELECT u.start, r.cloud, {_PRICED_SUMS},
+           SUM(u.prompt_tokens * r.v_in + u.completion_tokens * r.v_out), SUM(u.prompt_tokens * r.v_cache)
+    FROM usage_daily u JOIN temp.figure_rates r ON r.kind = 'd' AND r.id = u.dim AND r.band = u.band
+    WHERE u.start >= :ds AND u.start < :until GROUP BY u.start, r.cloud"""
+_HOURLY_SQL = f"""
+    SELECT u.start, r.cloud, {_PRICED_SUMS},
+           SUM(u.comparable_prompt_tokens * r.v_in + u.comparable_completion_tokens * r.v_out),
+           SUM(u.cacheable_prompt_tokens * r.v_cache)
+    FROM usage_hourly u JOIN temp.figure_rates r ON r.kind = 'h' AND r.id = u.skey AND r.band = u.band
+    WHERE u.start >= :ds AND u.start < :until GROUP BY u.start, r.cloud"""
+_LATENCY_SQL = "SELECT route, kind, metric, counts FROM latency_daily WHERE day >= :ds AND day < :until"
+_RATES_TABLE = """
+    CREATE TEMP TABLE IF NOT EXISTS figure_rates (
+        kind TEXT, id INTEGER, band INTEGER, cloud INTEGER,
+        s_in REAL, s_out REAL, s_cw REAL, s_cr REAL, v_in REAL, v_out REAL, v_cache REAL,
+        PRIMARY KEY (kind, id, band))"""
 
 _SpendRates = tuple[float, float, float, float]  # input, output, cache write, cache read (USD per token)
+_NO_SPEND: _SpendRates = (0.0, 0.0, 0.0, 0.0)
 
 
 class _Pricer:
-    """Prices token sums for spend and savings; rates per (provider, model, band) looked up once."""
+    """Per-token rates for spend and savings, looked up once per (provider, model, band)."""
 
     def __init__(self, table: PriceTable, ref_model: str, ref_provider: str) -> None:
         self.table = table
@@ -303,25 +317,30 @@ class _Pricer:
         return found
 
     def reference_rates(self, band: int) -> tuple[float, float, float] | None:
-        """(input, output, cache read) per token on the reference model, None if it has no token price."""
+        """(input, output, cache-read discount) per token on the reference model; None without a token price.
+
+        The discount is what :data:`CACHE_READ_SHARE` of a prompt token saves by being a cache read.
+        """
         if band not in self._ref:
             ref = self.reference
             if ref is None or ref.billing == "plan":
                 self._ref[band] = None
             else:
                 r, _ = ref.rates_for(0, band)
-                self._ref[band] = (r.input / PER_MILLION, r.output / PER_MILLION, r.cache_read / PER_MILLION)
+                self._ref[band] = (r.input / PER_MILLION, r.output / PER_MILLION,
+                                   CACHE_READ_SHARE * (r.input - r.cache_read) / PER_MILLION)
         return self._ref[band]
 
-    def saved(self, band: int, prompt: int, completion: int, cacheable: int) -> tuple[float, float] | None:
-        """(list price, cache-adjusted) of these tokens on the reference model."""
-        rates = self.reference_rates(band)
-        if rates is None:
-            return None
-        r_in, r_out, r_read = rates
-        listed = prompt * r_in + completion * r_out
-        read = cacheable * CACHE_READ_SHARE
-        return listed, listed - read * (r_in - r_read)
+    def row(self, route: str, provider: str, model: str, band: int, comparable: bool,
+            cacheable: bool) -> tuple[int, float, float, float, float, float, float, float]:
+        """One ``figure_rates`` row: (cloud, s_in, s_out, s_cw, s_cr, v_in, v_out, v_cache)."""
+        if route == "cloud":
+            rates = self.spend_rates(provider, model, band)
+            return (1, *(rates if isinstance(rates, tuple) else _NO_SPEND), 0.0, 0.0, 0.0)
+        ref = self.reference_rates(band) if comparable else None
+        if ref is None:
+            return (0, *_NO_SPEND, 0.0, 0.0, 0.0)
+        return (0, *_NO_SPEND, ref[0], ref[1], ref[2] if cacheable else 0.0)
 
 
 def _spend_parts(rates: _SpendRates, prompt: int, completion: int, cache_read: int,
@@ -350,23 +369,49 @@ def compute_figures(ledger_path: Path, settings: Settings, since: datetime | Per
         ref_provider = found.provider if found is not None else ""
     pricer = _Pricer(table, ref_model, ref_provider)
     warnings = [*table.warnings, *([settings.load_warning] if settings.load_warning else [])]
-    rows: dict[str, list[Any]] = {"groups": [], "daily": [], "hourly": [], "latency": []}
+    groups: list[tuple[Any, ...]] = []
+    daily: list[tuple[Any, ...]] = []
+    hourly: list[tuple[Any, ...]] = []
+    latency: list[tuple[Any, ...]] = []
     params = {"ds": period.since_ts, "until": period.until_ts}
     if Path(ledger_path).exists():
         try:
             with contextlib.closing(_reader(Path(ledger_path))) as conn:
-                for name, sql in (("groups", _GROUPS_SQL), ("daily", _DAILY_SQL), ("hourly", _HOURLY_SQL),
-                                  ("latency", _LATENCY_SQL)):
-                    rows[name] = conn.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
+                dims = {row[0]: tuple(row[1:]) for row in conn.execute(
+                    f"SELECT id, {', '.join(DIM_COLUMNS)} FROM usage_dims")}
+                keys = {row[0]: tuple(row[1:]) for row in conn.execute(
+                    f"SELECT id, {', '.join(SERIES_COLUMNS)} FROM series_keys")}
+                groups = [(*dims[dim], band, *sums) for dim, band, *sums in conn.execute(_GROUPS_SQL, params)]
+                _load_rates(conn, pricer, dims, keys)
+                daily = conn.execute(_DAILY_SQL, params).fetchall()
+                hourly = conn.execute(_HOURLY_SQL, params).fetchall()
+                latency = conn.execute(_LATENCY_SQL, params).fetchall()
+        except (sqlite3.Error, KeyError, ValueError) as exc:
             log.warning("figures: ledger unreadable (%s)", exc)
             warnings.append(f"The usage database could not be read ({exc}); figures are empty.")
-            rows = {name: [] for name in rows}
-    figures = _aggregate(period, clock(), rows["groups"], pricer, ref_model, ref_provider, warnings)
-    figures.latency = _latency(rows["latency"])
-    figures.daily = _daily_series(rows["daily"], pricer)
-    figures.hourly = _hourly_series(rows["hourly"], pricer)
+            groups, daily, hourly, latency = [], [], [], []
+    figures = _aggregate(period, clock(), groups, pricer, ref_model, ref_provider, warnings)
+    figures.latency = _latency(latency)
+    figures.daily = _series(daily)
+    figures.hourly = _series(hourly)
     return figures
+
+
+def _load_rates(conn: sqlite3.Connection, pricer: _Pricer, dims: dict[int, tuple[Any, ...]],
+                keys: dict[int, tuple[Any, ...]]) -> None:
+    rows = []
+    for dim_id, (route, kind, _client, provider, model, _first, _cause) in dims.items():
+        for band in BANDS:
+            rows.append(("d", dim_id, band, *pricer.row(route, provider, model, band,
+                                                         kind not in NOT_COMPARABLE_KINDS, kind in CACHEABLE_KINDS)))
+    for key_id, (route, provider, model) in keys.items():
+        for band in BANDS:
+            # Hourly sums already hold only comparable and cacheable tokens in their own columns.
+            rows.append(("h", key_id, band, *pricer.row(route, provider, model, band, True, True)))
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute(_RATES_TABLE)
+    conn.execute("DELETE FROM temp.figure_rates")
+    conn.executemany(f"INSERT INTO temp.figure_rates VALUES ({', '.join('?' * 11)})", rows)
 
 
 def _as_period(since: datetime | Period | str | None, until: datetime | str | None, now: datetime) -> Period:
@@ -432,12 +477,12 @@ def _aggregate(period: Period, generated: datetime, groups: Iterable[tuple[Any, 
                 spend.unpriced_tokens += row_tokens
                 unpriced[model] = unpriced.get(model, 0) + n
         else:
-            saved = None if kind in NOT_COMPARABLE_KINDS else pricer.saved(
-                band, prompt, completion, prompt if kind in CACHEABLE_KINDS else 0)
-            if saved is None:
+            ref_rates = None if kind in NOT_COMPARABLE_KINDS else pricer.reference_rates(band)
+            if ref_rates is None:
                 savings.excluded_requests += n
             else:
-                row_list, row_cached = saved
+                row_list = prompt * ref_rates[0] + completion * ref_rates[1]
+                row_cached = row_list - (prompt * ref_rates[2] if kind in CACHEABLE_KINDS else 0.0)
                 saved_list += row_list
                 saved_cached += row_cached
                 savings.counted_requests += n
@@ -485,29 +530,28 @@ def _aggregate(period: Period, generated: datetime, groups: Iterable[tuple[Any, 
                    warnings=warnings)
 
 
-def percentile(histogram: dict[int, int], q: float) -> float | None:
-    """Nearest-rank percentile from a latency histogram (bucket → count)."""
-    total = sum(histogram.values())
+def percentile(histogram: list[int], q: float) -> float | None:
+    """Nearest-rank percentile from a dense latency histogram (index = bucket)."""
+    total = sum(histogram)
     if total == 0:
         return None
     rank = max(1, math.ceil(q * total))
     seen = 0
-    for bucket in sorted(histogram):
-        seen += histogram[bucket]
+    for bucket, count in enumerate(histogram):
+        seen += count
         if seen >= rank:
             return bucket_value(bucket)
-    return bucket_value(max(histogram))
+    return bucket_value(len(histogram) - 1)
 
 
 def _latency(rows: Iterable[tuple[Any, ...]]) -> list[LatencyFigures]:
-    hists: dict[tuple[str, str], dict[str, dict[int, int]]] = {}
-    for route, kind, metric, bucket, count in rows:
+    hists: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for route, kind, metric, counts in rows:
         for key in ((route, kind), (route, "all")):
-            hist = hists.setdefault(key, {"ttft": {}, "total": {}}).setdefault(metric, {})
-            hist[bucket] = hist.get(bucket, 0) + count
+            add_histogram(hists.setdefault(key, {"ttft": [], "total": []}).setdefault(metric, []), counts)
     out = []
     for (route, kind), h in sorted(hists.items(), key=lambda item: (item[0][0], item[0][1] == "all", item[0][1])):
-        count = max(sum(h["ttft"].values()), sum(h["total"].values()))
+        count = max(sum(h["ttft"]), sum(h["total"]))
         out.append(LatencyFigures(
             route=route, kind=kind, count=count,
             ttft_p50_ms=percentile(h["ttft"], 0.5), ttft_p95_ms=percentile(h["ttft"], 0.95),
@@ -516,42 +560,20 @@ def _latency(rows: Iterable[tuple[Any, ...]]) -> list[LatencyFigures]:
     return out
 
 
-def _add_to_point(p: SeriesPoint, pricer: _Pricer, route: str, provider: str, model: str, band: int, n: int,
-                  prompt: int, completion: int, cache_read: int, cache_write: int, comparable_prompt: int,
-                  comparable_completion: int, cacheable: int) -> None:
-    if route == "cloud":
-        p.cloud_requests += n
-        p.cloud_tokens += prompt + completion
-        rates = pricer.spend_rates(provider, model, band)
-        if isinstance(rates, tuple):
-            p.spend_usd += sum(_spend_parts(rates, prompt, completion, cache_read, cache_write))
-    else:
-        p.local_requests += n
-        p.local_tokens += prompt + completion
-        saved = pricer.saved(band, comparable_prompt, comparable_completion, cacheable)
-        if saved is not None:
-            p.saved_list_usd += saved[0]
-            p.saved_cache_adjusted_usd += saved[1]
-
-
-def _daily_series(rows: Iterable[tuple[Any, ...]], pricer: _Pricer) -> list[SeriesPoint]:
+def _series(rows: Iterable[tuple[Any, ...]]) -> list[SeriesPoint]:
+    """Points from priced (start, cloud, requests, tokens, spend, saved list, cache discount) rows."""
     points: dict[int, SeriesPoint] = {}
-    for start, route, kind, provider, model, band, n, prompt, completion, cache_read, cache_write in rows:
+    for start, cloud, n, tokens, spent, listed, discount in rows:
         p = points.get(start)
         if p is None:
             p = points[start] = SeriesPoint(start=datetime.fromtimestamp(start))
-        comparable = kind not in NOT_COMPARABLE_KINDS
-        _add_to_point(p, pricer, route, provider, model, band, n, prompt, completion, cache_read, cache_write,
-                      prompt if comparable else 0, completion if comparable else 0,
-                      prompt if kind in CACHEABLE_KINDS else 0)
-    return [points[k] for k in sorted(points)]
-
-
-def _hourly_series(rows: Iterable[tuple[Any, ...]], pricer: _Pricer) -> list[SeriesPoint]:
-    points: dict[int, SeriesPoint] = {}
-    for start, route, provider, model, band, *sums in rows:
-        p = points.get(start)
-        if p is None:
-            p = points[start] = SeriesPoint(start=datetime.fromtimestamp(start))
-        _add_to_point(p, pricer, route, provider, model, band, *sums)
+        if cloud:
+            p.cloud_requests += n
+            p.cloud_tokens += tokens
+            p.spend_usd += spent or 0.0
+        else:
+            p.local_requests += n
+            p.local_tokens += tokens
+            p.saved_list_usd += listed or 0.0
+            p.saved_cache_adjusted_usd += (listed or 0.0) - (discount or 0.0)
     return [points[k] for k in sorted(points)]

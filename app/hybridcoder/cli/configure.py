@@ -16,6 +16,7 @@ from hybridcoder.clients.configure import (
     ConfigureReport,
     client_models_from_settings,
     configure_tools,
+    persistent_proxy_token,
     proxy_url_from_settings,
 )
 from hybridcoder.clients.rules import why_short_note
@@ -65,7 +66,7 @@ def _configure(args: argparse.Namespace) -> int:
         report = configure_tools(args.tools, proxy_url="", token="", models=client_models_from_settings(settings),
                                  undo=True, dry_run=args.dry_run)
     else:
-        token = KeyStore(allow_file_fallback=settings.keys.allow_file_fallback).proxy_token(create=True) or ""
+        token = persistent_proxy_token(KeyStore(allow_file_fallback=settings.keys.allow_file_fallback))
         report = configure_tools(
             args.tools, proxy_url=args.proxy_url or proxy_url_from_settings(settings), token=token,
             models=client_models_from_settings(settings), dry_run=args.dry_run, rules=args.rules,

@@ -1,8 +1,9 @@
 """``hybridcoder setup``: the one-click setup in the terminal (the GUI wizard runs the same flow).
 
-``--yes`` grants the consents (install Ollama, store a checked key); a cloud key is
-read from stdin only when stdin is not a terminal, so nothing ever waits on a prompt
-that nobody can answer. Without ``--yes`` and without a terminal, consents are refused.
+``--yes`` grants the consents (install Ollama, store a checked key). A cloud key comes
+from a hidden prompt in an interactive run, or from one line of stdin when stdin is not a
+terminal (``echo $KEY | hybridcoder setup --yes``); nothing ever waits on a prompt that
+nobody can answer. Without ``--yes`` and without a terminal, consents are refused.
 """
 
 from __future__ import annotations
@@ -47,13 +48,19 @@ def _ask(question: str, assume_yes: bool) -> bool:
         return False
 
 
-def _read_key(no_cloud: bool) -> str | None:
+def _read_key(no_cloud: bool, assume_yes: bool) -> str | None:
+    """A key from a hidden prompt (interactive runs) or one line of piped stdin; never from argv."""
     if no_cloud:
         return None
-    if sys.stdin.isatty():
-        value = getpass.getpass("Anthropic API key for hard tasks (Enter to skip; input hidden): ")
-    else:
-        value = sys.stdin.readline()
+    try:
+        if sys.stdin.isatty():
+            if assume_yes:  # unattended: nobody is there to type a key
+                return None
+            value = getpass.getpass("Anthropic API key for hard tasks (Enter to skip; input hidden): ")
+        else:
+            value = sys.stdin.readline()
+    except (EOFError, OSError):
+        return None
     return value.strip() or None
 
 
@@ -97,7 +104,7 @@ def _setup(args: argparse.Namespace) -> int:
                            ollama_url=args.ollama_url, cloud=not args.no_cloud, rules=args.rules)
     callbacks = SetupCallbacks(
         consent_install_ollama=lambda q: _ask(q, args.yes),
-        ask_cloud_key=lambda: _read_key(args.no_cloud),
+        ask_cloud_key=lambda: _read_key(args.no_cloud, args.yes),
         consent_store_key=lambda q: _ask(q, args.yes),
     )
     cancel = threading.Event()

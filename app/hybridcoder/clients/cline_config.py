@@ -202,8 +202,8 @@ def plan_cline(target: ProxyTarget, models: ClientModels, *, rules: bool | None 
         rules_file = cline_global_rules_dir() / RULES_FILE_NAME
         if rules:
             plan.files.append(PlannedFile(rules_file, load_rule_set().as_markdown().encode("utf-8"), mode=0o644))
-        elif rules_file.exists():
-            plan.notes.append(f"Remove {rules_file} to turn the small-model rules off in Cline.")
+        else:
+            plan.files.append(PlannedFile(rules_file, None))
     if replaced:
         plan.notes.append(f"Cline's OpenAI Compatible provider pointed at {replaced}; it now points at "
                           "Hybrid Coder (`hybridcoder configure cline --undo` restores it).")

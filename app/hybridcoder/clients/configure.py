@@ -22,7 +22,7 @@ from hybridcoder.clients.errors import BrokenConfigError, ConfigWriteError
 from hybridcoder.clients.safe_write import FileResult, undo_last, write_files
 from hybridcoder.clients.targets import ClientModels, ProxyTarget, ToolPlan
 from hybridcoder.errors import HybridCoderError
-from hybridcoder.keys import mask
+from hybridcoder.keys import KeyStore, mask
 from hybridcoder.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -195,3 +195,19 @@ def client_models_from_settings(settings: Settings) -> ClientModels:
 def proxy_url_from_settings(settings: Settings) -> str:
     host = settings.proxy.host if settings.proxy.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
     return f"http://{host}:{settings.proxy.port}"
+
+
+def persistent_proxy_token(keys: KeyStore) -> str:
+    """The proxy token, created if needed; refuses a token that would not survive a restart.
+
+    Without a keyring (and without consent to the file fallback) ``KeyStore`` hands out a
+    token for this process only; tools configured with it would get 401s after a restart.
+    """
+    token = keys.proxy_token(create=True) or ""
+    if not token or keys.proxy_token(create=False) != token:
+        raise ConfigWriteError(
+            "No system keyring is available to keep the proxy's access token, so the tools would stop "
+            "working after a restart — unlock or install a keyring, set HYBRIDCODER_TOKEN, or allow the "
+            "plain-file fallback (keys.allow_file_fallback = true in the settings)."
+        )
+    return token

@@ -41,10 +41,10 @@ NEW_FILE_MODE = 0o600
 
 @dataclass(frozen=True)
 class PlannedFile:
-    """The bytes a file should hold after this run."""
+    """The bytes a file should hold after this run (None: the file should not exist)."""
 
     path: Path
-    content: bytes
+    content: bytes | None
     #: Permission bits to force (e.g. 0o600 for Cline's secrets.json); None keeps the file's own.
     mode: int | None = None
     #: The file holds secrets: a dry run says it would change but never shows its text.
@@ -148,7 +148,8 @@ def write_files(
     if dry_run:
         outcome.results = [
             FileResult(p.path, "unchanged" if old == p.content else
-                       ("would create" if old is None else "would update"))
+                       ("would create" if old is None else "would delete" if p.content is None
+                        else "would update"))
             for p, old in current
         ]
         return outcome
@@ -161,7 +162,7 @@ def write_files(
     backups: dict[Path, Path] = {}
     for index, (planned, old) in enumerate(to_write):
         entry: dict[str, Any] = {"path": str(planned.path), "existed": old is not None,
-                                 "written_sha256": _sha256(planned.content)}
+                                 "written_sha256": _sha256(planned.content or b"")}
         if old is not None:
             backup = folder / f"{index:02d}-{planned.path.name}"
             atomic_write_bytes(backup, old, mode=0o600)
@@ -177,6 +178,16 @@ def write_files(
     for planned, old in current:
         if old == planned.content:
             outcome.results.append(FileResult(planned.path, "unchanged"))
+            continue
+        if planned.content is None:  # only reached when the file exists (old != None)
+            try:
+                planned.path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise ConfigWriteError(f"Could not remove {planned.path} ({exc.strerror}).") from exc
+            outcome.results.append(FileResult(planned.path, "deleted", backups.get(planned.path)))
+            log.info("removed %s", planned.path)
             continue
         mode = planned.mode if planned.mode is not None else (None if old is not None else NEW_FILE_MODE)
         try:

@@ -11,6 +11,7 @@ Never raises; never leaves NVML initialised.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -19,6 +20,9 @@ from hybridcoder.hardware.profile import GpuInfo, ProbeNote, ProbeResult
 log = logging.getLogger(__name__)
 
 PROBE = "nvidia"
+NVIDIA_VENDOR_ID = "0x10de"
+#: PCI class codes of display controllers: VGA (0x0300xx) and 3D controller (0x0302xx, datacentre cards).
+_DISPLAY_CLASSES = ("0x0300", "0x0302")
 
 #: Ollama's support floor (docs/gpu.mdx): older GPUs are ignored and models run on the CPU.
 MIN_COMPUTE_CAPABILITY = (5, 0)
@@ -116,3 +120,36 @@ def _read_devices(module: Any, error_type: type[BaseException]) -> ProbeResult:
         names = ", ".join(g.name for g in gpus)
         notes.insert(0, ProbeNote(PROBE, True, f"Found {len(gpus)} NVIDIA GPU(s) via NVML: {names}."))
     return ProbeResult(tuple(gpus), tuple(notes))
+
+
+def nvidia_pci_devices(sysfs_root: Path = Path("/sys")) -> int:
+    """How many NVIDIA display controllers Linux sees on the PCI bus, driver or not.
+
+    Lets the report tell "no NVIDIA GPU" from "an NVIDIA GPU whose driver is missing".
+    """
+    count = 0
+    try:
+        devices = list((sysfs_root / "bus" / "pci" / "devices").iterdir())
+    except OSError:
+        return 0
+    for device in devices:
+        try:
+            vendor = (device / "vendor").read_text().strip().lower()
+            klass = (device / "class").read_text().strip().lower()
+        except OSError:
+            continue
+        if vendor == NVIDIA_VENDOR_ID and klass.startswith(_DISPLAY_CLASSES):
+            count += 1
+    return count
+
+
+def driver_missing_note(sysfs_root: Path = Path("/sys")) -> ProbeNote | None:
+    """A note when the PCI bus shows an NVIDIA GPU that NVML could not reach."""
+    count = nvidia_pci_devices(sysfs_root)
+    if not count:
+        return None
+    return ProbeNote(PROBE, False,
+                     f"{count} NVIDIA GPU(s) found on the PCI bus, but the NVIDIA driver is not working, so "
+                     "Ollama cannot use them.",
+                     fix="Install or repair the NVIDIA driver (version 550 or newer), reboot, then run "
+                         "`hybridcoder doctor` again.")

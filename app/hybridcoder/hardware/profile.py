@@ -73,9 +73,11 @@ class ProbeNote:
     probe: str
     found: bool
     text: str
+    #: What the user can do about it, when something can be done (e.g. install a driver).
+    fix: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"probe": self.probe, "found": self.found, "text": self.text}
+        return {"probe": self.probe, "found": self.found, "text": self.text, "fix": self.fix}
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,10 @@ def scan_hardware(
     else:
         results.append(_safely(nvidia.PROBE, lambda: nvidia.probe_nvidia(nvml)))
     if platform.startswith("linux"):
+        if not results[0].gpus:
+            missing = _safely(nvidia.PROBE, lambda: ProbeResult((), tuple(
+                n for n in (nvidia.driver_missing_note(sysfs_root),) if n is not None)))
+            results.append(missing)
         results.append(_safely(amd.PROBE, lambda: amd.probe_amd(sysfs_root)))
     if platform == "win32" or registry is not None:
         covered = frozenset(g.vendor for r in results for g in r.gpus)

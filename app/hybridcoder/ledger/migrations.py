@@ -53,17 +53,15 @@ def _v2(conn: sqlite3.Connection) -> None:
     # One explicit transaction: the tables and their back-fill appear together or not at all.
     if not conn.in_transaction:
         conn.execute("BEGIN")
-    conn.execute(
-        """
-        CREATE TABLE IF NOT EXISTS usage_daily (
+    statements = [
+        """CREATE TABLE IF NOT EXISTS usage_dims (
+            id INTEGER PRIMARY KEY,
+            route TEXT NOT NULL, kind TEXT NOT NULL, client TEXT NOT NULL, provider TEXT NOT NULL,
+            model TEXT NOT NULL, first_choice TEXT NOT NULL, fallback_cause TEXT NOT NULL,
+            UNIQUE (route, kind, client, provider, model, first_choice, fallback_cause))""",
+        """CREATE TABLE IF NOT EXISTS usage_daily (
             start INTEGER NOT NULL,
-            route TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            client TEXT NOT NULL,
-            provider TEXT NOT NULL,
-            model TEXT NOT NULL,
-            first_choice TEXT NOT NULL,
-            fallback_cause TEXT NOT NULL,
+            dim INTEGER NOT NULL REFERENCES usage_dims(id),
             band INTEGER NOT NULL,
             requests INTEGER NOT NULL DEFAULT 0,
             errors INTEGER NOT NULL DEFAULT 0,
@@ -73,17 +71,14 @@ def _v2(conn: sqlite3.Connection) -> None:
             cache_read_tokens INTEGER NOT NULL DEFAULT 0,
             cache_write_tokens INTEGER NOT NULL DEFAULT 0,
             redactions INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (start, route, kind, client, provider, model, first_choice, fallback_cause, band)
-        ) WITHOUT ROWID
-        """
-    )
-    conn.execute(
-        """
-        CREATE TABLE IF NOT EXISTS usage_hourly (
+            PRIMARY KEY (start, dim, band)) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS series_keys (
+            id INTEGER PRIMARY KEY,
+            route TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
+            UNIQUE (route, provider, model))""",
+        """CREATE TABLE IF NOT EXISTS usage_hourly (
             start INTEGER NOT NULL,
-            route TEXT NOT NULL,
-            provider TEXT NOT NULL,
-            model TEXT NOT NULL,
+            skey INTEGER NOT NULL REFERENCES series_keys(id),
             band INTEGER NOT NULL,
             requests INTEGER NOT NULL DEFAULT 0,
             prompt_tokens INTEGER NOT NULL DEFAULT 0,
@@ -93,24 +88,15 @@ def _v2(conn: sqlite3.Connection) -> None:
             comparable_prompt_tokens INTEGER NOT NULL DEFAULT 0,
             comparable_completion_tokens INTEGER NOT NULL DEFAULT 0,
             cacheable_prompt_tokens INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (start, route, provider, model, band)
-        ) WITHOUT ROWID
-        """
-    )
-    conn.execute(
-        """
-        CREATE TABLE IF NOT EXISTS latency_daily (
-            day INTEGER NOT NULL,
-            route TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            metric TEXT NOT NULL,
-            bucket INTEGER NOT NULL,
-            count INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (day, route, kind, metric, bucket)
-        ) WITHOUT ROWID
-        """
-    )
-    conn.execute("CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            PRIMARY KEY (start, skey, band)) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS latency_daily (
+            day INTEGER NOT NULL, route TEXT NOT NULL, kind TEXT NOT NULL, metric TEXT NOT NULL,
+            counts TEXT NOT NULL,
+            PRIMARY KEY (day, route, kind, metric)) WITHOUT ROWID""",
+        "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ]
+    for statement in statements:
+        conn.execute(statement)
     rollups.rebuild(conn)
 
 

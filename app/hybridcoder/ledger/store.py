@@ -18,7 +18,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,7 @@ class UsageLedger:
         self._flushed = threading.Condition()
         self._pending = 0
         self._retry: list[RequestRecord] = []
+        self._listeners: list[Callable[[RequestRecord], None]] = []
         self._retry_at = 0.0
         self._next_retention = 0.0
         self._conn = self._open()
@@ -171,10 +172,27 @@ class UsageLedger:
 
     # -- recording ---------------------------------------------------------------------
     def record(self, record: RequestRecord) -> None:
-        """Queue a row; returns immediately (microseconds)."""
+        """Queue a row; returns immediately (microseconds). Listeners hear of it at once."""
         with self._flushed:
             self._pending += 1
         self._queue.put(record)
+        for listener in self._listeners:
+            try:
+                listener(record)
+            except Exception:  # a broken listener must never break recording (or proxying)
+                log.exception("ledger listener failed")
+
+    def add_listener(self, listener: Callable[[RequestRecord], None]) -> None:
+        """Call ``listener(record)`` on every :meth:`record`, on the caller's thread; it must be fast.
+
+        The budget tracker listens so a cloud request counts against the cap before the
+        background writer has stored it.
+        """
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[RequestRecord], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     def _writer(self) -> None:
         running = True

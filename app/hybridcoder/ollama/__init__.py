@@ -22,6 +22,13 @@ from hybridcoder.ollama.errors import (
     OllamaRequestFailed,
     UnknownModel,
 )
+from hybridcoder.ollama.install import (
+    DownloadProgress,
+    InstallerPlan,
+    InstallResult,
+    install_ollama,
+    plan_install,
+)
 from hybridcoder.ollama.manager import (
     InstalledModel,
     LoadedModel,
@@ -34,8 +41,11 @@ from hybridcoder.ollama.pull_progress import PullProgress, PullTracker
 
 __all__ = [
     "DiskFull",
+    "DownloadProgress",
     "InstallFailed",
+    "InstallResult",
     "InstalledModel",
+    "InstallerPlan",
     "InvalidModelName",
     "LoadedModel",
     "ModelDetails",
@@ -55,6 +65,8 @@ __all__ = [
     "ServerProbe",
     "UnknownModel",
     "find_binary",
+    "install_ollama",
+    "plan_install",
     "probe",
     "resolve_url",
 ]

@@ -151,4 +151,7 @@ def translate_error(exc: BaseException, *, url: str, tag: str = "") -> OllamaErr
             url, f"Ollama at {url} stopped answering in the middle of a reply — check that it is still running "
                  "and try again.",
             details=repr(exc))
+    if isinstance(exc, ValueError):  # unparseable JSON / unexpected shape (pydantic errors are ValueErrors)
+        return OllamaRequestFailed(f"The server at {url} did not answer like Ollama — check the address "
+                                   "(--ollama-url or OLLAMA_HOST).", details=repr(exc))
     return OllamaRequestFailed(f"Talking to Ollama at {url} failed ({type(exc).__name__}).", details=repr(exc))

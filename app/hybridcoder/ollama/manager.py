@@ -128,6 +128,13 @@ class OllamaManager:
 
             configured = Settings.load().ollama.url
         self.url = detect.resolve_url(url, configured)
+        try:
+            parsed = httpx.URL(self.url)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            parsed = None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host or " " in self.url:
+            raise OllamaError(f"“{url or self.url}” is not a valid Ollama address — use one like "
+                              "http://127.0.0.1:11434.")
         self.timeout = timeout
         #: The server process this manager started (``start()``), if any.
         self.started_process: subprocess.Popen[bytes] | None = None
@@ -140,7 +147,7 @@ class OllamaManager:
         client = self._client()
         try:
             yield client
-        except (ollama.ResponseError, httpx.HTTPError, ConnectionError) as exc:
+        except (ollama.ResponseError, httpx.HTTPError, ConnectionError, ValueError) as exc:
             raise translate_error(exc, url=self.url, tag=tag) from None
         finally:
             client.close()  # type: ignore[no-untyped-call]

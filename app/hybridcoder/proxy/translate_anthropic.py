@@ -23,6 +23,7 @@ Pure: no I/O, never logs prompt text.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -49,6 +50,16 @@ FINISH_REASONS: dict[str, str] = {
 }
 
 _EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+_TOOL_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def tool_id(raw: Any) -> str:
+    """A client's tool-call id in the form Anthropic accepts (``^[a-zA-Z0-9_-]+$``).
+
+    Ids made by other models or clients (``call:1``, ``fc.abc``) would be a 400; the
+    same mapping on both sides keeps tool_use and tool_result paired.
+    """
+    return _TOOL_ID_UNSAFE.sub("_", str(raw)) or "_"
 
 
 def finish_reason(stop_reason: str | None) -> str:
@@ -84,18 +95,18 @@ def _text_block(text: str, part: dict[str, Any] | None = None) -> dict[str, Any]
 
 
 def content_blocks(content: Any, field: str, *, images: bool = True) -> list[dict[str, Any]]:
-    """OpenAI content (string, parts, null) → Anthropic blocks; empty text is dropped (the API rejects it)."""
+    """OpenAI content (string, parts, null) → Anthropic blocks; blank text is dropped (the API rejects it)."""
     if content is None:
         return []
     if isinstance(content, str):
-        return [_text_block(content)] if content else []
+        return [_text_block(content)] if content.strip() else []
     if not isinstance(content, list):
         raise BadRequest(f"'{field}' must be a string or a list of content parts.", param=field)
     blocks: list[dict[str, Any]] = []
     for j, part in enumerate(content):
         where = f"{field}[{j}]"
         if isinstance(part, str):
-            if part:
+            if part.strip():
                 blocks.append(_text_block(part))
             continue
         if not isinstance(part, dict):
@@ -105,7 +116,7 @@ def content_blocks(content: Any, field: str, *, images: bool = True) -> list[dic
             text = part.get("text")
             if not isinstance(text, str):
                 raise BadRequest(f"'{where}.text' must be a string.", param=f"{where}.text")
-            if text:
+            if text.strip():
                 blocks.append(_text_block(text, part))
         elif kind == "image_url" and images:
             blocks.append(_image_block(part, where))
@@ -168,7 +179,7 @@ def system_and_turns(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str
                 if not isinstance(function, dict) or not function.get("name") or not call.get("id"):
                     raise BadRequest(f"'{field}.tool_calls[{j}]' needs an 'id' and a 'function.name'.",
                                      param=f"{field}.tool_calls[{j}]")
-                blocks.append({"type": "tool_use", "id": str(call["id"]), "name": str(function["name"]),
+                blocks.append({"type": "tool_use", "id": tool_id(call["id"]), "name": str(function["name"]),
                                "input": _tool_input(function.get("arguments"))})
             _append_turn(turns, "assistant", blocks)
         elif role == "tool":
@@ -176,7 +187,7 @@ def system_and_turns(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str
             if not isinstance(call_id, str) or not call_id:
                 raise BadRequest(f"'{field}.tool_call_id' is required for tool messages.",
                                  param=f"{field}.tool_call_id")
-            result: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id}
+            result: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_id(call_id)}
             parts = content_blocks(content, f"{field}.content")
             if parts:
                 result["content"] = parts
@@ -240,12 +251,22 @@ def anthropic_tool_choice(choice: Any, parallel: Any) -> dict[str, Any] | None:
     return result
 
 
+def _has_cache_markers(request: dict[str, Any]) -> bool:
+    blocks = [*request.get("system", []), *request.get("tools", [])]
+    for turn in request["messages"]:
+        blocks.extend(turn["content"])
+    return any("cache_control" in block for block in blocks)
+
+
 def anthropic_request(body: dict[str, Any], model: str, *, default_max_tokens: int = DEFAULT_MAX_TOKENS,
-                      sampling: bool = False) -> dict[str, Any]:
+                      sampling: bool = False, prompt_caching: bool = True) -> dict[str, Any]:
     """An OpenAI chat body → keyword arguments for ``messages.create`` (without ``stream``).
 
     ``sampling=True`` only when the client pinned the legacy API version: the current
-    one answers temperature/top_p/top_k with a 400.
+    one answers temperature/top_p/top_k with a 400. ``prompt_caching`` asks for
+    automatic caching (top-level ``cache_control``: the API marks the last cacheable
+    block) unless the client placed its own markers: agent loops resend the same long
+    prefix every turn, and cached reads cost a tenth of fresh input.
     """
     system, turns = system_and_turns(body.get("messages"))
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
@@ -270,6 +291,8 @@ def anthropic_request(body: dict[str, Any], model: str, *, default_max_tokens: i
     stops = [s for s in stops if isinstance(s, str) and s.strip()]
     if stops:
         request["stop_sequences"] = stops
+    if prompt_caching and not _has_cache_markers(request):
+        request["cache_control"] = {"type": "ephemeral"}
     user = body.get("user")
     if isinstance(user, str) and user and "@" not in user:
         request["metadata"] = {"user_id": user}

@@ -70,7 +70,11 @@ CONTEXT_MESSAGES = ("I have *added these files to the chat*", "Here are summarie
 #: aider sends worked examples as messages, then this user message; files before it are not the user's.
 AIDER_EXAMPLES_END = "I switched to a new code base"
 
-# Where a client puts the user's own rules inside a system prompt; counting starts there.
+#: Where a client's own system prompt ends and the user's rules begin (Continue, Cline).
+USER_RULES_AFTER = ("</important_rules>", "USER'S CUSTOM INSTRUCTIONS")
+#: System prompts that are entirely the client's when no user section follows (Cline, aider).
+CLIENT_ONLY_SYSTEM = ("You are Cline", "Act as an expert software developer", "Act as an expert code analyst")
+# Rules headings inside the user's part; counting starts at the last one.
 RULE_SECTION_MARKERS = (
     "USER'S CUSTOM INSTRUCTIONS",
     "# Rules",
@@ -84,31 +88,36 @@ RULES_SCAN_CHARS = 12000
 _RULE_LINE = re.compile(r"\n[ \t]*(?:[-*•]|\d{1,3}[.)]|(?:Always|Never|Do not|Don't|You must|Must)\b)[ \t]*\S")
 _PATH_TOKEN = re.compile(r"[/\\]?(?:[\w.@~-]+[/\\])*[\w.@-]+\.[A-Za-z0-9]{1,10}")
 _WORD = re.compile(r"[a-z][a-z0-9_'.+#-]*")
+_VERSION = re.compile(r"\b[A-Z][A-Za-z.+#-]*\s+v?\d+(?:\.\d+)*\b")
 _OVERRIDE = re.compile(
     r"^(\s*(?:<(?:task|feedback|user_message|answer)>\s*)?)@(cloud|local)\b[ \t]*[:,]?[ \t]*", re.IGNORECASE
 )
 
-# Word signals read from the user's instruction. Multi-word phrases match as substrings.
+# Word signals read from the user's instruction. An entry with a space (or other
+# punctuation) matches as a substring; a plain word must be a whole word; a word
+# ending in "*" matches any word starting with it ("migrat*": migrate, migration).
 LOCAL_INTENT = (
-    "explain", "what does", "what is this", "docstring", "doc comment", "jsdoc", "javadoc", "comment",
-    "document this", "unit test", "write tests", "write a test", "add tests", "test for", "rename",
-    "extract", "convert", "boilerplate", "scaffold", "crud", "config", "dockerfile", "yaml", "script",
-    "regex", "one-off", "format", "typo", "type hints", "annotate", "simplify", "readme", "snippet",
-    "summarize", "translate", "sort", "parse", "csv", "getter", "setter", "dataclass", "enum",
+    "explain*", "what does", "what is", "what happens", "how does", "walk me through", "in plain words",
+    "used for", "docstring*", "doc comment*", "jsdoc", "javadoc", "rustdoc",
+    "godoc", "comment*", "document", "readme", "changelog", "unit test*", "test", "tests", "pytest",
+    "jest", "vitest", "junit", "doctest*", "rename*", "extract*", "convert*", "inline", "boilerplate",
+    "scaffold*", "crud", "config", "dockerfile", "makefile", "gitignore", "script", "one-liner",
+    "regex", "one-off", "throwaway", "format*", "typo*", "type hints", "annotat*", "simplif*",
+    "summar*", "sort*", "getter*", "setter*", "dataclass*",
 )
 CLOUD_INTENT = (
-    "across", "architecture", "architect", "design", "entire codebase", "whole codebase", "codebase",
-    "all the files", "every file", "modules", "migrate", "migration", "race condition", "concurren",
-    "deadlock", "thread-safe", "memory leak", "security", "vulnerab", "performance", "optimi",
-    "why does", "why is", "debug", "intermittent", "flaky", "edge case", "corner case", "must handle",
-    "trade-off", "tradeoff", "distributed", "consisten", "idempot", "transaction", "invariant",
-    "end-to-end", "plan how", "plan the", "a plan", "root cause", "backward compat", "breaking change",
-    "protocol", "specification", "requirements",
+    "across", "architect*", "design*", "codebase", "every file", "all the files", "modules", "migrat*",
+    "race", "concurren*", "deadlock*", "thread-safe", "memory leak", "security", "vulnerab*",
+    "performance", "optimi*", "why does", "debug*", "intermittent*", "flaky", "edge case", "corner case",
+    "must", "reject*", "handle", "handles", "trade-off*", "tradeoff*", "distributed", "consisten*",
+    "idempot*", "transaction*", "invariant*", "end-to-end", "end to end", "plan how", "a plan",
+    "root cause", "backward compat", "breaking change*", "protocol*", "specification*", "requirement*",
 )
 AMBIGUOUS = (
-    "make it better", "improve", "fix it", "doesn't work", "does not work", "not working", "something",
-    "somehow", "whatever", "clean up", "cleanup", "better", "nicer", "proper", "the usual", "like before",
-    "you know", "etc", "stuff", "broken",
+    "make it better", "fix it", "doesn't work", "does not work", "not working", "the usual", "like before",
+    "you know", "we discussed", "the thing", "clean this up", "clean up", "the bug", "the issue",
+    "the problem", "improve*", "something", "somehow", "whatever", "better", "nicer", "properly", "etc",
+    "stuff", "broken", "faster", "hmm", "again", "redo",
 )
 #: Frameworks and libraries a 7B coder has thin or no training data for (niche or released recently).
 NICHE_TERMS = (
@@ -157,6 +166,10 @@ class Features:
     instruction_words: int = 0
     #: Commas and semicolons in the instruction: enumerated cases and conditions.
     clauses: int = 0
+    #: Concrete referents in the instruction: `code`, names(), snake_case, camelCase, file.ext.
+    identifiers: int = 0
+    #: "Name 5" / "Name v0.15" mentions: version-specific (often recent) knowledge.
+    versions: int = 0
     #: "cloud" / "local" when the last user message starts with @cloud / @local.
     override: str | None = None
 
@@ -482,12 +495,26 @@ def _paths_in_tool_call(call: Any) -> set[str]:
 
 
 def _count_rules(system_text: str) -> int:
-    """Rule-like lines in the user's rules section (or the whole system prompt if none is marked)."""
+    """Rule-like lines the *user* added to the system prompt.
+
+    Each client's own system prompt is full of numbered steps and "Always/Never"
+    lines (Cline's RULES section, aider's edit-format steps, Continue's
+    <important_rules>); those are the same on every request and say nothing about the
+    task. Only what follows the client's part counts; for unknown clients (a plain
+    SDK script) the whole system prompt is the user's.
+    """
     if not system_text:
         return 0
-    # Clients append the user's rules at the end of the system prompt (Continue's rules,
-    # Cline's custom instructions); only the tail is searched, which bounds the cost on
-    # 50 KB agent prompts. Inside it, counting starts at the last rules heading.
+    for marker in USER_RULES_AFTER:
+        index = system_text.rfind(marker)
+        if index >= 0:
+            system_text = system_text[index + len(marker):]
+            break
+    else:
+        if system_text.startswith(CLIENT_ONLY_SYSTEM):
+            return 0
+    # Only the tail is searched: user rules come last, and it bounds the cost on 50 KB
+    # agent prompts. Inside it, counting starts at the last rules heading.
     tail = system_text[-RULES_SCAN_CHARS:]
     start = -1
     for marker in RULE_SECTION_MARKERS:
@@ -569,23 +596,103 @@ class _Words(NamedTuple):
     niche_words: int
     instruction_words: int
     clauses: int
+    identifiers: int
+    versions: int
 
 
 def _word_signals(instruction: str) -> _Words:
+    if not instruction:
+        return _EMPTY_WORDS
     lowered = instruction.lower()
+    tokens = _WORD.findall(lowered)
+    local, cloud, ambiguous, niche = _signal_counts(lowered, tokens, _LEXICON, 4)
     return _Words(
-        requirements=len(_RULE_LINE.findall("\n" + instruction)),
-        local_words=_hits(lowered, LOCAL_INTENT),
-        cloud_words=_hits(lowered, CLOUD_INTENT),
-        ambiguous_words=_hits(lowered, AMBIGUOUS),
-        niche_words=_hits(lowered, NICHE_TERMS),
-        instruction_words=len(_WORD.findall(lowered)),
+        requirements=len(_RULE_LINE.findall("\n" + instruction)) if "\n" in instruction else 0,
+        local_words=local,
+        cloud_words=cloud,
+        ambiguous_words=ambiguous,
+        niche_words=niche,
+        instruction_words=len(tokens),
         clauses=instruction.count(",") + instruction.count(";"),
+        identifiers=_count_identifiers(instruction),
+        versions=len(_VERSION.findall(instruction)),
     )
 
 
-def _hits(text: str, phrases: Iterable[str]) -> int:
-    return sum(1 for phrase in phrases if phrase in text)
+
+class _Lexicon(NamedTuple):
+    """All word lists in one structure, so the instruction's words are looked up once."""
+
+    #: (phrase, signal index): matched as substrings
+    phrases: tuple[tuple[str, int], ...]
+    #: whole word -> signal indexes
+    words: dict[str, tuple[int, ...]]
+    #: stem -> signal indexes, and the stem lengths to try
+    stems: dict[str, tuple[int, ...]]
+    stem_sizes: tuple[int, ...]
+
+
+def _lexicon(*vocabularies: Iterable[str]) -> _Lexicon:
+    """Phrases match as substrings, plain words whole, "stem*" as word prefixes."""
+    phrases: list[tuple[str, int]] = []
+    words: dict[str, list[int]] = {}
+    stems: dict[str, list[int]] = {}
+    for index, entries in enumerate(vocabularies):
+        for entry in entries:
+            if not entry.rstrip("*").replace("-", "").isalnum():
+                phrases.append((entry, index))
+            elif entry.endswith("*"):
+                stems.setdefault(entry[:-1], []).append(index)
+            else:
+                words.setdefault(entry, []).append(index)
+    return _Lexicon(
+        tuple(phrases),
+        {k: tuple(v) for k, v in words.items()},
+        {k: tuple(v) for k, v in stems.items()},
+        tuple(sorted({len(k) for k in stems})),
+    )
+
+
+def _signal_counts(text: str, tokens: list[str], lexicon: _Lexicon, size: int) -> list[int]:
+    """Distinct entries of each vocabulary found in ``text`` (lowercased) and its tokens."""
+    found: set[tuple[str, int]] = set()
+    for phrase, index in lexicon.phrases:
+        if phrase in text:
+            found.add((phrase, index))
+    words, stems, sizes = lexicon.words, lexicon.stems, lexicon.stem_sizes
+    for token in set(tokens):
+        word = token.strip("'.+#-")
+        hit = words.get(word)
+        if hit:
+            found.update((word, index) for index in hit)
+        for length in sizes:
+            if len(word) < length:
+                break
+            hit = stems.get(word[:length])
+            if hit:
+                found.update((word[:length], index) for index in hit)
+    counts = [0] * size
+    for _, index in found:
+        counts[index] += 1
+    return counts
+
+
+def _count_identifiers(instruction: str) -> int:
+    """Concrete referents: `code`, name(), snake_case, camelCase, file.ext, /api/paths."""
+    count = instruction.count("`") // 2
+    for token in instruction.split():
+        token = token.strip("'\"“”,;:!?()[]{}")
+        if len(token) < 3 or "`" in token:
+            continue
+        if (
+            "_" in token
+            or "(" in token
+            or "/" in token[1:-1]
+            or (not token.islower() and not token.isupper() and any(c.isupper() for c in token[1:]))
+            or ("." in token[1:-1] and token.rsplit(".", 1)[1].isalpha() and token.rsplit(".", 1)[0].isidentifier())
+        ):
+            count += 1
+    return count
 
 
 def _override_word(content: Any) -> str | None:
@@ -609,3 +716,7 @@ def _first_text(content: Any) -> str | None:
 def override_pattern() -> re.Pattern[str]:
     """The compiled ``@cloud`` / ``@local`` prefix pattern (shared with override.py)."""
     return _OVERRIDE
+
+
+_LEXICON = _lexicon(LOCAL_INTENT, CLOUD_INTENT, AMBIGUOUS, NICHE_TERMS)
+_EMPTY_WORDS = _Words(0, 0, 0, 0, 0, 0, 0, 0, 0)

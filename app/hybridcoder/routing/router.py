@@ -146,12 +146,14 @@ class Router:
     ``weights``: a :class:`~hybridcoder.routing.scorer.LogisticScorer` (default: the
     shipped ``resources/routing_weights.json``; the rules when that file is missing).
     ``learner``: a :class:`~hybridcoder.routing.learning.Learner` or None (no learning).
+    ``rules_only``: score with the first-version rules (plus learning); the replay baseline.
     """
 
-    def __init__(self, weights: LogisticScorer | None = None, learner: Learner | None = None) -> None:
-        if weights is None:
+    def __init__(self, weights: LogisticScorer | None = None, learner: Learner | None = None, *,
+                 rules_only: bool = False) -> None:
+        if weights is None and not rules_only:
             weights = _default_scorer()
-        self.scorer = weights
+        self.scorer = None if rules_only else weights
         self.learner = learner
 
     def decide(
@@ -263,4 +265,10 @@ _PHRASES: dict[str, Callable[[Features, RoutingContext], str]] = {
     "few_files": lambda f, c: "Small context",
     "short_prompt": lambda f, c: "Short, self-contained request",
     "images": lambda f, c: f"Request with {f.images} image(s)",
+    "few_rules": lambda f, c: "Only a few rules to follow",
+    "specific_request": lambda f, c: "A specific, well-pointed request",
+    "few_requirements": lambda f, c: "A simple request without many conditions",
+    "long_instruction": lambda f, c: f"A long, detailed instruction ({f.instruction_words} words)",
+    "edit_request": lambda f, c: "Edit request",
+    "chat_request": lambda f, c: "Open question",
 }

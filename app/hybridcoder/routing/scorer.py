@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,29 +36,31 @@ WEIGHTS_FILE = "routing_weights.json"
 #: Which reason code a feature's contribution stands for (cloud side, local side).
 FEATURE_REASONS: dict[str, tuple[str, str]] = {
     "kind_agent": ("agent_tools", "agent_tools"),
-    "kind_edit": ("single_file_edit", "single_file_edit"),
-    "kind_chat": ("routine_chat", "routine_chat"),
+    "kind_edit": ("edit_request", "single_file_edit"),
+    "kind_chat": ("chat_request", "routine_chat"),
     "log_tokens": ("large_prompt", "short_prompt"),
     "context_ratio": ("context_overflow", "short_prompt"),
     "over_window": ("context_overflow", "short_prompt"),
     "log_files": ("many_files", "few_files"),
     "files_3plus": ("many_files", "few_files"),
-    "log_rules": ("long_rules", "long_rules"),
-    "rules_over_15": ("long_rules", "long_rules"),
+    "log_rules": ("long_rules", "few_rules"),
+    "rules_over_15": ("long_rules", "few_rules"),
     "log_turns": ("deep_conversation", "deep_conversation"),
     "log_tools": ("agent_tools", "agent_tools"),
     "log_tool_messages": ("tool_history", "tool_history"),
-    "log_requirements": ("many_requirements", "many_requirements"),
+    "log_requirements": ("many_requirements", "few_requirements"),
     "local_words": ("routine_task", "routine_task"),
     "cloud_words": ("cloud_words", "cloud_words"),
-    "ambiguous_words": ("ambiguous", "ambiguous"),
-    "niche_words": ("niche_framework", "niche_framework"),
+    "ambiguous_words": ("ambiguous", "specific_request"),
+    "niche": ("niche_framework", "niche_framework"),
     "short_instruction": ("ambiguous", "short_prompt"),
-    "vague_short": ("ambiguous", "ambiguous"),
+    "vague": ("ambiguous", "specific_request"),
+    "routine_single": ("routine_task", "routine_task"),
+    "identifiers": ("specific_request", "specific_request"),
     "log_code_blocks": ("many_files", "few_files"),
     "images": ("images", "images"),
-    "log_words": ("many_requirements", "short_prompt"),
-    "log_clauses": ("many_requirements", "short_prompt"),
+    "log_words": ("long_instruction", "short_prompt"),
+    "log_clauses": ("many_requirements", "few_requirements"),
 }
 
 
@@ -68,6 +70,11 @@ def feature_vector(f: Features, context: RoutingContext) -> dict[str, float]:
     window = max(context.local_context, 1)
     ratio = f.prompt_tokens / window
     short = 1.0 if 0 < f.instruction_words < 12 else 0.0
+    # A short instruction with no routine-task word and nothing concrete to point at
+    # ("make it better", "fix the bug") leaves the model to guess what is meant.
+    vague = short if not f.local_words and not f.identifiers else 0.0
+    # One routine task on at most one file, no agent loop running: answerable in one reply.
+    routine_single = 1.0 if f.local_words and f.files <= 1 and not f.tool_messages else 0.0
     return {
         "kind_agent": 1.0 if f.kind == "agent" else 0.0,
         "kind_edit": 1.0 if f.kind == "edit" else 0.0,
@@ -86,14 +93,44 @@ def feature_vector(f: Features, context: RoutingContext) -> dict[str, float]:
         "local_words": float(min(f.local_words, 3)),
         "cloud_words": float(min(f.cloud_words, 4)),
         "ambiguous_words": float(min(f.ambiguous_words, 3)),
-        "niche_words": float(min(f.niche_words, 2)),
+        # A known niche/recent framework, or a "Name 5"-style version pin: version-specific knowledge.
+        "niche": float(min(f.niche_words + f.versions, 2)),
         "short_instruction": short,
-        "vague_short": short * (1.0 if f.ambiguous_words else 0.0),
+        "vague": vague,
+        "routine_single": routine_single,
+        "identifiers": float(min(f.identifiers, 3)),
         "log_code_blocks": log1p(f.code_blocks),
         "images": float(min(f.images, 3)),
         "log_words": log1p(f.instruction_words) / 3.0,
         "log_clauses": log1p(f.clauses),
     }
+
+
+def _reason_holds(code: str, f: Features, context: RoutingContext) -> bool:
+    """A reason is only given when the request really shows it (the sentence names numbers)."""
+    check = _REASON_CHECKS.get(code)
+    return True if check is None else check(f, context)
+
+
+_REASON_CHECKS: dict[str, Callable[[Features, RoutingContext], bool]] = {
+    "many_files": lambda f, c: f.files >= 3,
+    "few_files": lambda f, c: f.files <= 1,
+    "long_rules": lambda f, c: f.rules > 15,
+    "few_rules": lambda f, c: f.rules <= 5,
+    "large_prompt": lambda f, c: f.prompt_tokens >= 4000,
+    "context_overflow": lambda f, c: f.prompt_tokens > c.local_context * 0.85,
+    "short_prompt": lambda f, c: f.prompt_tokens < 2000,
+    "many_requirements": lambda f, c: f.requirements >= 3 or f.clauses >= 3,
+    "few_requirements": lambda f, c: f.requirements < 3 and f.clauses < 3,
+    "deep_conversation": lambda f, c: f.turns >= 4,
+    "tool_history": lambda f, c: f.tool_messages > 0,
+    "agent_tools": lambda f, c: f.kind == "agent",
+    "routine_task": lambda f, c: f.local_words > 0,
+    "cloud_words": lambda f, c: f.cloud_words > 0,
+    "niche_framework": lambda f, c: f.niche_words + f.versions > 0,
+    "ambiguous": lambda f, c: f.ambiguous_words > 0 or (0 < f.instruction_words < 12 and not f.identifiers),
+    "long_instruction": lambda f, c: f.instruction_words >= 25,
+}
 
 
 def sigmoid(z: float) -> float:
@@ -109,13 +146,25 @@ class LogisticScorer:
 
     weights: dict[str, float]
     bias: float = 0.0
+    #: Training-set mean of each feature: reasons rank ``w * (x - mean)``, i.e. what makes
+    #: this request different from a typical one, not what every request has.
+    means: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def logit(self, f: Features, context: RoutingContext) -> tuple[float, dict[str, float]]:
+        """(z, centered contribution per feature)."""
         x = feature_vector(f, context)
         weights = self.weights
-        contributions = {name: weights.get(name, 0.0) * value for name, value in x.items() if value}
-        return self.bias + sum(contributions.values()), contributions
+        means = self.means
+        z = self.bias
+        contributions: dict[str, float] = {}
+        for name, value in x.items():
+            weight = weights.get(name, 0.0)
+            if weight and value:
+                # Only what the request has can be a reason ("no rules" is not a reason to go local).
+                z += weight * value
+                contributions[name] = weight * (value - means.get(name, 0.0))
+        return z, contributions
 
     def score(
         self, f: Features, context: RoutingContext, *, offset: float = 0.0
@@ -128,10 +177,10 @@ class LogisticScorer:
             reasons.append("learned_escalation")
         ranked = sorted(contributions.items(), key=lambda kv: kv[1], reverse=cloud)
         for name, value in ranked:
-            if (value <= 0) if cloud else (value >= 0):
+            if (value < 0.05) if cloud else (value > -0.05):
                 break
             code = FEATURE_REASONS.get(name, (name, name))[0 if cloud else 1]
-            if code not in reasons:
+            if code not in reasons and _reason_holds(code, f, context):
                 reasons.append(code)
             if len(reasons) >= 3:
                 break
@@ -142,7 +191,8 @@ class LogisticScorer:
     # --- data -------------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.meta, "bias": self.bias, "weights": dict(sorted(self.weights.items()))}
+        return {**self.meta, "bias": self.bias, "weights": dict(sorted(self.weights.items())),
+                "means": dict(sorted(self.means.items()))}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LogisticScorer:
@@ -150,8 +200,10 @@ class LogisticScorer:
         if not isinstance(raw, Mapping):
             raise ValueError("routing weights: 'weights' must be an object")
         weights = {str(k): float(v) for k, v in raw.items()}
-        meta = {k: v for k, v in data.items() if k not in ("weights", "bias")}
-        return cls(weights=weights, bias=float(data.get("bias", 0.0)), meta=meta)
+        means_raw = data.get("means")
+        means = {str(k): float(v) for k, v in means_raw.items()} if isinstance(means_raw, Mapping) else {}
+        meta = {k: v for k, v in data.items() if k not in ("weights", "bias", "means")}
+        return cls(weights=weights, bias=float(data.get("bias", 0.0)), means=means, meta=meta)
 
     @classmethod
     def from_file(cls, path: Path) -> LogisticScorer:

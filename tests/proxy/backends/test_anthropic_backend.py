@@ -46,7 +46,8 @@ async def collect(stream: ChatStream) -> list[dict[str, Any]]:
 
 def assemble(chunks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str | None]:
     """What an OpenAI client builds from the chunks: text, tool calls by index, finish reason."""
-    text, calls, finish = "", {}, None
+    text, finish = "", None
+    calls: dict[int, dict[str, Any]] = {}
     for chunk in chunks:
         choice = chunk["choices"][0]
         delta = choice["delta"]
@@ -251,3 +252,28 @@ def test_aclose_cancels_the_upstream_request(anthropic_emulator: AnthropicEmulat
 
     assert run(anthropic_emulator, work) == 3
     assert anthropic_emulator.cancelled == 1
+
+
+def test_cancelling_the_consumer_task_cancels_the_upstream(anthropic_emulator: AnthropicEmulator) -> None:
+    anthropic_emulator.script_reply(" ".join(f"word{i}" for i in range(300)))
+    anthropic_emulator.event_delay_s = 0.01
+
+    async def work(backend: AnthropicBackend) -> int:
+        stream = await backend.chat({"messages": [{"role": "user", "content": "x"}]}, MODEL)
+
+        async def consume() -> None:
+            async for _ in stream:
+                pass
+
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        for _ in range(200):
+            if anthropic_emulator.cancelled:
+                break
+            await asyncio.sleep(0.01)
+        return anthropic_emulator.cancelled
+
+    assert run(anthropic_emulator, work) == 1

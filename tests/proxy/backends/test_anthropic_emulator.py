@@ -10,9 +10,10 @@ from tests.emulators.anthropic import DEFAULT_KEY, AnthropicEmulator, ToolUse
 MODEL = "claude-sonnet-5-5"
 
 
-def client(emulator: AnthropicEmulator, **kwargs: object) -> anthropic.Anthropic:
-    return anthropic.Anthropic(api_key=kwargs.pop("api_key", DEFAULT_KEY), base_url=emulator.url,
-                               max_retries=kwargs.pop("max_retries", 0), **kwargs)  # type: ignore[arg-type]
+def client(emulator: AnthropicEmulator, *, api_key: str = DEFAULT_KEY, max_retries: int = 0,
+           default_headers: dict[str, str] | None = None) -> anthropic.Anthropic:
+    return anthropic.Anthropic(api_key=api_key, base_url=emulator.url, max_retries=max_retries,
+                               default_headers=default_headers)
 
 
 def test_non_streaming_message(anthropic_emulator: AnthropicEmulator) -> None:
@@ -85,10 +86,10 @@ def test_sdk_retries_honour_retry_after(anthropic_emulator: AnthropicEmulator) -
 
 def test_in_stream_error_event(anthropic_emulator: AnthropicEmulator) -> None:
     anthropic_emulator.fail_in_stream("overloaded_error", after_events=2)
-    with client(anthropic_emulator) as sdk, pytest.raises(anthropic.APIStatusError) as info:
-        with sdk.messages.stream(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "x"}]) as stream:
-            for _ in stream.text_stream:
-                pass
+    with client(anthropic_emulator) as sdk, pytest.raises(anthropic.APIStatusError) as info, \
+            sdk.messages.stream(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "x"}]) as stream:
+        for _ in stream.text_stream:
+            pass
     assert info.value.type == "overloaded_error"
 
 

@@ -257,3 +257,48 @@ def test_aclose_cancels_the_upstream_request(ollama_emulator: OllamaEmulator) ->
         return ollama_emulator.cancelled
 
     assert run(ollama_emulator, work) == 1
+
+
+def test_cancelling_the_consumer_task_cancels_the_upstream(ollama_emulator: OllamaEmulator) -> None:
+    """The server's request task is cancelled when the client disconnects: the upstream must stop too."""
+    ollama_emulator.script_reply(" ".join(f"w{i}" for i in range(300)))
+    ollama_emulator.chunk_delay_s = 0.01
+
+    async def work(backend: OllamaBackend) -> int:
+        stream = await backend.chat({"messages": [{"role": "user", "content": "x"}]}, CHAT)
+
+        async def consume() -> None:
+            async for _ in stream:
+                pass
+
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        for _ in range(200):
+            if ollama_emulator.cancelled:
+                break
+            await asyncio.sleep(0.01)
+        return ollama_emulator.cancelled
+
+    assert run(ollama_emulator, work) == 1
+
+
+def test_passthrough_waits_for_non_streamed_answers_but_not_for_stalled_streams(
+        ollama_emulator: OllamaEmulator) -> None:
+    timeouts = BackendTimeouts(connect=1, first_token=0.2, idle=5)
+
+    async def work(backend: OllamaBackend) -> int:
+        ollama_emulator.fail_next("stall", delay_s=0.5, after_chunks=0)
+        answer = await backend.passthrough("POST", "/api/chat", json.dumps(
+            {"model": CHAT, "messages": [{"role": "user", "content": "hi"}], "stream": False}).encode())
+        await answer.read()
+        ollama_emulator.fail_next("stall", delay_s=0.5, after_chunks=0)
+        with pytest.raises(UpstreamTimeout) as info:
+            await backend.passthrough("POST", "/api/chat", json.dumps(
+                {"model": CHAT, "messages": [{"role": "user", "content": "hi"}]}).encode())
+        assert info.value.cause == "local_ttft_timeout"
+        return answer.status
+
+    assert run(ollama_emulator, work, timeouts=timeouts) == 200

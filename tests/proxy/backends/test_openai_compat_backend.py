@@ -11,7 +11,12 @@ import pytest
 
 from hybridcoder.proxy.backends.base import ChatStream
 from hybridcoder.proxy.backends.openai_compat import OpenAICompatibleBackend
-from hybridcoder.proxy.errors import UpstreamAuthError, UpstreamError, UpstreamRateLimited, UpstreamUnreachable
+from hybridcoder.proxy.errors import (
+    UpstreamAuthError,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamUnreachable,
+)
 from tests.emulators.openai import DEFAULT_KEY, OpenAIEmulator, ToolCall
 
 MODEL = "gpt-5.2"

@@ -30,6 +30,7 @@ def test_system_and_developer_messages_become_system_blocks_in_order() -> None:
         {"role": "system", "content": "You are a coding assistant."},
         {"role": "developer", "content": [{"type": "text", "text": "Follow the repo rules."}]},
         {"role": "system", "content": ""},
+        {"role": "developer", "content": "  \n"},
         {"role": "user", "content": "hi"},
     ])
     assert out["system"] == [{"type": "text", "text": "You are a coding assistant."},
@@ -321,3 +322,23 @@ def test_complete_message_to_openai() -> None:
                         "function": {"name": "read_file", "arguments": json.dumps({"path": "x"})}}]}}
     assert out["usage"] == {"prompt_tokens": 100, "completion_tokens": 4, "total_tokens": 104,
                             "prompt_tokens_details": {"cached_tokens": 90}}
+
+
+def test_automatic_prompt_caching_unless_the_client_placed_markers() -> None:
+    assert request([{"role": "user", "content": "x"}])["cache_control"] == {"type": "ephemeral"}
+    assert "cache_control" not in tr.anthropic_request({"messages": [{"role": "user", "content": "x"}]}, "m",
+                                                        prompt_caching=False)
+    marked = request([{"role": "user", "content": [
+        {"type": "text", "text": "x", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}])
+    assert "cache_control" not in marked
+
+
+def test_foreign_tool_call_ids_are_made_safe_on_both_sides() -> None:
+    out = request([
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "tool_calls": [
+            {"id": "fc.call:1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "fc.call:1", "content": "done"},
+    ])
+    assert out["messages"][1]["content"][0]["id"] == "fc_call_1"
+    assert out["messages"][2]["content"][0]["tool_use_id"] == "fc_call_1"

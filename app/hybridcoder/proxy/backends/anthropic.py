@@ -50,7 +50,8 @@ class AnthropicBackend(Backend):
 
     def __init__(self, api_key: str, base_url: str | None = None, *, max_retries: int = 2,
                  timeouts: BackendTimeouts | None = None, api_version: str | None = None,
-                 default_max_tokens: int = tr.DEFAULT_MAX_TOKENS, models: Sequence[str] = ()) -> None:
+                 default_max_tokens: int = tr.DEFAULT_MAX_TOKENS, models: Sequence[str] = (),
+                 prompt_caching: bool = True) -> None:
         if not api_key:
             raise ValueError("an Anthropic API key is required")
         self._api_key = api_key
@@ -59,6 +60,8 @@ class AnthropicBackend(Backend):
         self.timeouts = timeouts or BackendTimeouts()
         self.api_version = api_version
         self.default_max_tokens = default_max_tokens
+        #: Ask for automatic prompt caching (see translate_anthropic.anthropic_request).
+        self.prompt_caching = prompt_caching
         self._models = list(models)
         self._client: anthropic.AsyncAnthropic | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -87,7 +90,7 @@ class AnthropicBackend(Backend):
 
     async def chat(self, body: dict[str, Any], model: str) -> ChatStream:
         request = tr.anthropic_request(body, model, default_max_tokens=self.default_max_tokens,
-                                       sampling=self.sends_sampling)
+                                       sampling=self.sends_sampling, prompt_caching=self.prompt_caching)
         client = self.client()
         usage = Usage()
         translator = tr.AnthropicStreamTranslator(model, usage)

@@ -5,27 +5,37 @@ what httpx's does (see scripts/bench_backends.py). The session is created lazily
 the running loop (an aiohttp session is bound to the loop it was made in), and a new one
 is made when the caller's loop changes (tests run one loop per test).
 
-Never logs request or response bodies; never follows proxies from the environment.
+Never logs request or response bodies. Environment proxies (HTTPS_PROXY…) are used only
+for cloud upstreams (``trust_env=True``): a corporate proxy must not swallow loopback traffic.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
+import orjson
 
 from hybridcoder.proxy.backends.timeouts import BackendTimeouts
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for http://127.0.0.1…, http://localhost…, http://[::1]… (never sent through a proxy)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 class SessionPool:
     """A lazily created, pooled client session for one upstream."""
 
-    def __init__(self, timeouts: BackendTimeouts, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, timeouts: BackendTimeouts, headers: dict[str, str] | None = None, *,
+                 trust_env: bool = False) -> None:
         self._timeouts = timeouts
         self._headers = dict(headers or {})
+        self._trust_env = trust_env
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -40,7 +50,7 @@ class SessionPool:
             timeout = aiohttp.ClientTimeout(total=None, connect=None, sock_connect=self._timeouts.connect,
                                             sock_read=None)
             session = aiohttp.ClientSession(connector=connector, timeout=timeout, headers=self._headers,
-                                            auto_decompress=True, trust_env=False)
+                                            auto_decompress=True, trust_env=self._trust_env)
             self._session = session
             self._loop = loop
         return session
@@ -96,14 +106,14 @@ class LineReader:
 async def iter_ndjson(reader: LineReader) -> AsyncIterator[dict[str, Any]]:
     """Parsed NDJSON objects (Ollama's native streams)."""
     while (line := await reader.next_line()) is not None:
-        obj = json.loads(line)
+        obj = orjson.loads(line)
         if isinstance(obj, dict):
             yield obj
 
 
-async def iter_sse_data(reader: LineReader) -> AsyncIterator[str]:
+async def iter_sse_data(reader: LineReader) -> AsyncIterator[bytes]:
     """The ``data:`` payloads of a server-sent-event stream (OpenAI-style, one data line per event)."""
     while (line := await reader.next_line()) is not None:
         if line.startswith(b"data:"):
-            yield line[5:].strip().decode("utf-8")
+            yield line[5:].strip()
         # comments (": ping"), "event:" and "id:" lines carry nothing an OpenAI stream needs

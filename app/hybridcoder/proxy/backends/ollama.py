@@ -17,15 +17,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import orjson
 
 from hybridcoder.proxy import translate_ollama as tr
 from hybridcoder.proxy.backends.base import Backend, ChatStream, Usage
-from hybridcoder.proxy.backends.http_pool import LineReader, SessionPool, iter_ndjson
+from hybridcoder.proxy.backends.http_pool import LineReader, SessionPool, is_loopback_url, iter_ndjson
 from hybridcoder.proxy.backends.streams import UpstreamChatStream
 from hybridcoder.proxy.backends.timeouts import BackendTimeouts
 from hybridcoder.proxy.errors import (
@@ -43,6 +45,10 @@ _FORWARD_REQUEST_HEADERS = frozenset({"content-type", "accept", "user-agent"})
 #: Response headers a passthrough hands back (hop-by-hop and length headers are the server's job).
 _DROP_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive",
                                     "content-encoding", "date", "server"})
+#: ``"stream": false`` in a raw body: Ollama then answers only when the whole answer is ready.
+_NOT_STREAMED = re.compile(rb'"stream"\s*:\s*false')
+#: How long a non-streamed passthrough answer may take.
+NON_STREAMED_LIMIT_S = 600.0
 
 
 @dataclass
@@ -94,7 +100,8 @@ class OllamaBackend(Backend):
         self.fim_num_ctx = fim_num_ctx or None
         self.timeouts = timeouts or BackendTimeouts()
         self.keep_alive = keep_alive
-        self._pool = SessionPool(self.timeouts, headers)
+        # Only a cloud upstream may go through the environment's HTTP proxy.
+        self._pool = SessionPool(self.timeouts, headers, trust_env=self.route == "cloud" and not is_loopback_url(self.base_url))
 
     # ------------------------------------------------------------------ OpenAI surface
 
@@ -136,13 +143,18 @@ class OllamaBackend(Backend):
         """Relay one Ollama-native request unchanged; the caller streams ``body()`` and records it.
 
         Waits at most the time-to-first-token limit for the response headers (Ollama sends
-        them with the first chunk). Connection failures raise UpstreamUnreachable; an HTTP
-        error status is *not* an exception here: it is relayed as Ollama sent it.
+        them with the first chunk); a ``"stream": false`` request sends them only with the
+        whole answer, so it gets ``NON_STREAMED_LIMIT_S`` instead. Connection failures raise
+        UpstreamUnreachable; an HTTP error status is *not* an exception here: it is relayed
+        as Ollama sent it.
         """
         forward = {k: v for k, v in (headers or {}).items() if k.lower() in _FORWARD_REQUEST_HEADERS}
         session = self._pool.session()
+        wait = self.timeouts.first_token
+        if body and _NOT_STREAMED.search(body):
+            wait = max(wait, NON_STREAMED_LIMIT_S)
         try:
-            async with asyncio.timeout(self.timeouts.first_token):
+            async with asyncio.timeout(wait):
                 response = await session.request(method, self.base_url + path, data=body, headers=forward)
         except Exception as exc:
             raise self._map_error(exc, False) from None
@@ -154,20 +166,20 @@ class OllamaBackend(Backend):
     async def _stream(self, path: str, request: dict[str, Any], model: str, usage: Usage,
                       translate: Callable[[dict[str, Any]], list[dict[str, Any]]]) -> ChatStream:
         session = self._pool.session()
-        payload = json.dumps(request, ensure_ascii=False).encode()
+        payload = orjson.dumps(request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeouts.first_token
         try:
             async with asyncio.timeout_at(deadline):
                 response = await session.post(self.base_url + path, data=payload,
                                               headers={"Content-Type": "application/json"})
+                if response.status != 200:
+                    try:
+                        raise await self._status_error(response, model)
+                    finally:
+                        response.release()
         except Exception as exc:
             raise self._map_error(exc, False) from None
-        if response.status != 200:
-            try:
-                raise await self._status_error(response, model)
-            finally:
-                response.release()
         reader = LineReader(response)
 
         async def chunks() -> AsyncGenerator[dict[str, Any], None]:

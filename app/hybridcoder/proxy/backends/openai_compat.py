@@ -23,9 +23,10 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import aiohttp
+import orjson
 
 from hybridcoder.proxy.backends.base import Backend, ChatStream, Usage
-from hybridcoder.proxy.backends.http_pool import LineReader, SessionPool, iter_sse_data
+from hybridcoder.proxy.backends.http_pool import LineReader, SessionPool, is_loopback_url, iter_sse_data
 from hybridcoder.proxy.backends.streams import UpstreamChatStream
 from hybridcoder.proxy.backends.timeouts import BackendTimeouts
 from hybridcoder.proxy.errors import (
@@ -68,7 +69,7 @@ class OpenAICompatibleBackend(Backend):
         #: How errors name the key: "the OpenAI key", "the key for http://gpu-box:8000/v1".
         self.key_label = key_label or ("the OpenAI key" if provider == "openai" else f"the key for {self.base_url}")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._pool = SessionPool(self.timeouts, headers)
+        self._pool = SessionPool(self.timeouts, headers, trust_env=route == "cloud" and not is_loopback_url(self.base_url))
 
     def __repr__(self) -> str:  # never show the key
         return f"OpenAICompatibleBackend({self.base_url!r}, provider={self.provider!r}, route={self.route!r})"
@@ -114,7 +115,7 @@ class OpenAICompatibleBackend(Backend):
 
     async def _stream(self, path: str, request: dict[str, Any], model: str) -> ChatStream:
         session = self._pool.session()
-        payload = json.dumps(request, ensure_ascii=False).encode()
+        payload = orjson.dumps(request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeouts.first_token
         try:
@@ -122,22 +123,22 @@ class OpenAICompatibleBackend(Backend):
                 response = await session.post(self.base_url + path, data=payload,
                                               headers={"Content-Type": "application/json",
                                                        "Accept": "text/event-stream"})
+                if response.status != 200:
+                    try:
+                        raise await self._status_error(response, model)
+                    finally:
+                        response.release()
         except Exception as exc:
             raise self._map_error(exc, False) from None
-        if response.status != 200:
-            try:
-                raise await self._status_error(response, model)
-            finally:
-                response.release()
         usage = Usage()
         reader = LineReader(response)
 
         async def chunks() -> AsyncGenerator[dict[str, Any], None]:
             try:
                 async for data in iter_sse_data(reader):
-                    if data == "[DONE]":
+                    if data == b"[DONE]":
                         return
-                    chunk = json.loads(data)
+                    chunk = orjson.loads(data)
                     if not isinstance(chunk, dict):
                         continue
                     if "error" in chunk and "choices" not in chunk:

@@ -111,7 +111,7 @@ class UpstreamChatStream(ChatStream):
         if inspect.isawaitable(result):
             with contextlib.suppress(Exception):
                 await result
-        # The generator may be suspended in another task's __anext__; then closing the
-        # response above is what stops it.
-        with contextlib.suppress(RuntimeError, Exception):
+        # The generator may be suspended in another task's __anext__ (aclose then raises
+        # RuntimeError); closing the response above is what stops it in that case.
+        with contextlib.suppress(Exception):
             await self._chunks.aclose()
