@@ -334,7 +334,7 @@ def _replay_pass(records: list[dict[str, Any]], ollama: Any, anthropic: Any, *, 
     settings.cloud.anthropic_base_url = anthropic.url
     settings.routing.learning = True
     server = ProxyServer(settings).start()
-    round_trips = escalated = sent_local = sent_cloud = errors = 0
+    round_trips = escalated = sent_local = sent_cloud = errors = capable_sent_cloud = 0
     try:
         with httpx.Client(base_url=server.url, timeout=60,
                           headers={"Authorization": f"Bearer {os.environ['HYBRIDCODER_TOKEN']}"}) as client:
@@ -353,6 +353,7 @@ def _replay_pass(records: list[dict[str, Any]], ollama: Any, anthropic: Any, *, 
                                  for r in ollama.requests[local_before:])
                 sent_local += went_local
                 sent_cloud += not went_local
+                capable_sent_cloud += (not cloud_needed) and not went_local
                 if cloud_needed and went_local:
                     round_trips += 1
                     if not is_agent:
@@ -371,6 +372,8 @@ def _replay_pass(records: list[dict[str, Any]], ollama: Any, anthropic: Any, *, 
         "first_sent_local": sent_local,
         "first_sent_cloud": sent_cloud,
         "non_200": errors,
+        "local_capable_sent_cloud_pct": 100.0 * capable_sent_cloud / max(
+            sum(r["label"] == "local" for r in records), 1),
         "learned_examples": learner.examples,
         "avoided_round_trips": learner.avoided_round_trips,
     }
@@ -429,7 +432,9 @@ def main() -> int:
                   f"{data['training_pass']['learned_examples']} examples learned; cold pass escalated "
                   f"{data['cold']['escalated_to_cloud']}/{data['cold']['round_trips']}, non-200 answers "
                   f"{sum(data[k]['non_200'] for k in ('cold', 'second_pass', 'training_pass', 'after_training_escalations'))}; "
-                  f"avoided round trips counted {data['after_training_escalations']['avoided_round_trips']}")
+                  f"avoided round trips counted {data['after_training_escalations']['avoided_round_trips']}; "
+                  f"local-capable sent to the cloud: cold {data['cold']['local_capable_sent_cloud_pct']:.1f}%, after "
+                  f"learning {data['after_training_escalations']['local_capable_sent_cloud_pct']:.1f}%")
     return 0
 
 

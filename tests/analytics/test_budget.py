@@ -139,11 +139,11 @@ def test_noted_requests_count_at_once_and_only_once(tmp_path: Path) -> None:
             ledger.record(cloud(moment))
         ledger.record(rec("local", prompt_tokens=TWENTY_CENTS, ts=at(moment)))  # local costs nothing
         ledger.record(cloud(moment, model="claude-mystery-9"))
-        state = tracker.state()  # before the writer has stored anything
+        state = tracker.state()  # whether or not the writer has stored them yet
         assert state.daily_spent_usd == pytest.approx(0.8) and state.warn
         assert state.unpriced_requests == 1
         ticks.value += 2
-        assert tracker.refresh().daily_spent_usd == pytest.approx(0.8)  # not yet on disk: still counted
+        assert tracker.refresh().daily_spent_usd == pytest.approx(0.8)  # on disk or not: counted once
         assert ledger.flush(10)
     ticks.value += 2
     state = tracker.state()

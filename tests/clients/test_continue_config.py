@@ -154,3 +154,13 @@ def test_rules_are_opt_in_and_removable(home: Path, models: ClientModels) -> Non
     configure(["continue"], models, rules=False)
     assert RULE_NAME not in path.read_text()
     assert only_added(original, path.read_bytes()) == []
+
+
+def test_a_duplicated_entry_of_ours_is_collapsed(home: Path, models: ClientModels) -> None:
+    path = home / ".continue" / "config.yaml"
+    configure(["continue"], models)
+    text = path.read_text()
+    block = text[text.index("  - name: Hybrid Coder\n"):text.index("  - name: Hybrid Coder Autocomplete")]
+    path.write_text(text + block)  # the user pasted our chat entry a second time
+    configure(["continue"], models)
+    assert [m["name"] for m in load(path)["models"]].count(CHAT_NAME) == 1

@@ -115,10 +115,16 @@ def _update_in_place(item: CommentedMap, desired: dict[str, Any]) -> None:
 def _merge_list(seq: CommentedSeq, desired: list[dict[str, Any]]) -> None:
     """Update our entries in ``seq`` by name, drop stale ones, append missing ones."""
     wanted = {entry["name"]: entry for entry in desired}
-    for index in reversed(range(len(seq))):
-        item = seq[index]
-        if _is_ours(item) and item["name"] not in wanted:
-            del seq[index]
+    seen: set[str] = set()
+    stale = []
+    for index, item in enumerate(seq):
+        if _is_ours(item):
+            # Continue silently drops later duplicates, so a copy of ours is removed too.
+            if item["name"] not in wanted or item["name"] in seen:
+                stale.append(index)
+            seen.add(item["name"])
+    for index in reversed(stale):
+        del seq[index]
     present = {item["name"]: item for item in seq if _is_ours(item)}
     for name, entry in wanted.items():
         if name in present:
