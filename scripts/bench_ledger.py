@@ -15,6 +15,7 @@ Prints numbers only; it never touches the user's ledger.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import statistics
@@ -49,7 +50,7 @@ def _templates(rng: random.Random, count: int) -> list[tuple[object, ...]]:
     """Distinct request shapes (everything but id and time), sampled to build the rows fast."""
     kinds, weights = [k[0] for k in KINDS], [k[1] for k in KINDS]
     spec = {k[0]: k for k in KINDS}
-    out = []
+    out: list[tuple[object, ...]] = []
     for _ in range(count):
         kind = rng.choices(kinds, weights)[0]
         _, _, prompt_range, completion_range = spec[kind]
@@ -146,7 +147,7 @@ def main() -> int:
         results: dict[str, object] = {"rows": args.rows, "generate_s": round(gen_s, 1), "file_mb": round(size_mb, 1),
                                       "hourly_rollup_rows": hourly, "latency_rows": latency_rows}
         for label, since in (("30d", "30d"), ("7d", "7d"), ("today", "today")):
-            median, best = timed(lambda since=since: compute_figures(path, settings, since), args.runs)
+            median, best = timed(functools.partial(compute_figures, path, settings, since), args.runs)
             results[f"figures_{label}_ms"] = round(median, 1)
             results[f"figures_{label}_best_ms"] = round(best, 1)
         base_median, _ = timed(raw_scan(path), max(3, args.runs // 2))

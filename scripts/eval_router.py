@@ -34,6 +34,7 @@ at >= 0.35) and the first-version rules (RulesRouter):
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import statistics
@@ -161,10 +162,8 @@ def scored(records: list[dict[str, Any]], method: Method) -> list[tuple[float, i
     out = []
     for record in records:
         features = extract_features(record["body"], record["endpoint"])
-        if features.kind in ("autocomplete", "embed"):
-            score = -math.inf  # the proxy keeps FIM and embeddings local for every method
-        else:
-            score = method.score(record, features)
+        # The proxy keeps FIM and embeddings local for every method.
+        score = -math.inf if features.kind in ("autocomplete", "embed") else method.score(record, features)
         out.append((score, 1 if record["label"] == "cloud" else 0, record))
     return out
 
@@ -197,7 +196,7 @@ def curve(rows: list[tuple[float, int, dict[str, Any]]]) -> tuple[list[tuple[flo
         points.append((len(sent) / n, sum(label for _, label in sent) / max(needed, 1)))
     points.append((1.0, 1.0))
     points.sort()
-    area = sum((x1 - x0) * (y0 + y1) / 2 for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False))
+    area = sum((x1 - x0) * (y0 + y1) / 2 for (x0, y0), (x1, y1) in itertools.pairwise(points))
     return points, area
 
 
@@ -285,10 +284,10 @@ def replay(records: list[dict[str, Any]], *, rules_only: bool = False) -> dict[s
     import hybridcoder.proxy.state as proxy_state
 
     saved_env = {k: os.environ.get(k) for k in ("HYBRIDCODER_HOME", "HYBRIDCODER_TOKEN", "ANTHROPIC_API_KEY")}
-    saved_router = proxy_state.Router
+    saved_router = getattr(proxy_state, "Router")  # noqa: B009
     if rules_only:
         # The proxy builds its own Router; for the baseline replay it gets the rules (plus learning).
-        proxy_state.Router = lambda learner=None: Router(learner=learner, rules_only=True)  # type: ignore[assignment,misc]
+        setattr(proxy_state, "Router", lambda learner=None: Router(learner=learner, rules_only=True))  # noqa: B010
     try:
         with tempfile.TemporaryDirectory() as home:
             from tests.emulators.anthropic import DEFAULT_KEY, AnthropicEmulator
@@ -306,7 +305,7 @@ def replay(records: list[dict[str, Any]], *, rules_only: bool = False) -> dict[s
             return {"requests": len(heldout), "cold": cold, "after_training_escalations": warm,
                     "second_pass": second, "training_pass": training}
     finally:
-        proxy_state.Router = saved_router  # type: ignore[misc]
+        setattr(proxy_state, "Router", saved_router)  # noqa: B010
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -318,11 +317,11 @@ def _replay_pass(records: list[dict[str, Any]], ollama: Any, anthropic: Any, *, 
     import os
 
     import httpx
+    from tests.emulators.ollama import ScriptedToolCall
 
     from hybridcoder.proxy.server import ProxyServer
     from hybridcoder.routing.learning import Learner
     from hybridcoder.settings import Settings
-    from tests.emulators.ollama import ScriptedToolCall
 
     os.environ["HYBRIDCODER_HOME"] = str(state)
     settings = Settings()

@@ -27,9 +27,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from routing_set import clients  # noqa: E402
-from routing_set.code_pool import FILES, RELATED, SINGLE, big_file  # noqa: E402
-from routing_set.tasks import CLOUD, LOCAL, RULES  # noqa: E402
+from routing_set import clients
+from routing_set.code_pool import FILES, RELATED, SINGLE, big_file
+from routing_set.tasks import CLOUD, LOCAL, RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "routing" / "requests.jsonl"
@@ -126,7 +126,7 @@ class Builder:
         paths = sorted(FILES)
         for index in range(count):
             path = paths[index % len(paths)]
-            language, code = FILES[path]
+            code = FILES[path][1]
             cut = self.rng.randint(len(code) // 5, 4 * len(code) // 5)
             prefix, suffix = code[:cut], code[cut:]
             group = f"ac{index:02d}"
@@ -196,8 +196,8 @@ class Builder:
         elif shape == "continue-agent":
             body = clients.continue_agent(text, files, rules=rules)
         elif shape == "continue-agent-loop":
-            reads = [p for p, _, _ in self.related(task_id)][: rng.randint(1, 3)]
-            body = clients.continue_agent(text, [], tool_history=reads, rules=rules)
+            history = [p for p, _, _ in self.related(task_id)][: rng.randint(1, 3)]
+            body = clients.continue_agent(text, [], tool_history=history, rules=rules)
         elif shape.startswith("continue-edit"):
             path, language, code = files[0]
             body = clients.continue_edit(text, path, language, code, variant=shape.rsplit("-", 1)[1])
@@ -213,8 +213,8 @@ class Builder:
                                  rules=self.many_rules() if rng.random() < 0.25 else rules, mentions=mentions)
         elif shape.startswith("aider-"):
             fmt = shape.split("-")[1]
-            history = [("Add the files please.", "Done.")] if rng.random() < 0.2 else None
-            body = clients.aider(text, files, fmt=fmt, history=history, repo_map=rng.random() < 0.5)
+            chat = [("Add the files please.", "Done.")] if rng.random() < 0.2 else None
+            body = clients.aider(text, files, fmt=fmt, history=chat, repo_map=rng.random() < 0.5)
         elif shape == "openai-sdk":
             system = "You are a senior software engineer. Answer concisely." if rng.random() < 0.5 else None
             body = clients.openai_sdk(text, files, system=system)

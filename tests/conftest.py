@@ -88,6 +88,7 @@ def anthropic_emulator() -> Iterator[AnthropicEmulator]:
 
     with Emulator() as emulator:
         yield emulator
+    assert not emulator.server_errors, f"the Anthropic emulator failed: {emulator.server_errors!r}"
 
 
 @pytest.fixture
@@ -97,3 +98,4 @@ def openai_emulator() -> Iterator[OpenAIEmulator]:
 
     with Emulator() as emulator:
         yield emulator
+    assert not emulator.server_errors, f"the OpenAI emulator failed: {emulator.server_errors!r}"

@@ -704,5 +704,6 @@ def build_summary(ctx: SetupContext, outcomes: list[StepOutcome]) -> list[str]:
     for tool in getattr(report, "tools", []):  # e.g. "reload VS Code", "pick Hybrid Coder in Continue"
         lines += [note for note in tool.notes if note not in lines]
     lines += ctx.facts.get("notes", [])
-    lines.append("Next: open the dashboard with `hybridcoder` to see routing and savings.")
+    lines.append("Next: keep the proxy running with the Hybrid Coder app (`hybridcoder`, which also opens the "
+                 "dashboard with routing and savings) or with `hybridcoder serve`.")
     return lines

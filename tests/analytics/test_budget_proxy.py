@@ -6,6 +6,8 @@ injected clock) on every request; the tracker hears of each cloud request from t
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import datetime, timedelta
 
 import openai
@@ -29,6 +31,20 @@ class Clock:
         return self.now
 
 
+def _wait_for_rows(server: ProxyServer, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        assert server.ledger is not None and server.ledger.flush(10)
+        conn = sqlite3.connect(app_paths().ledger_file)
+        try:
+            if conn.execute("SELECT COUNT(*) FROM requests").fetchone()[0] >= count:
+                return
+        finally:
+            conn.close()
+        time.sleep(0.01)
+    raise AssertionError(f"the proxy did not record {count} requests")
+
+
 def _run(ollama: OllamaEmulator, anthropic: AnthropicEmulator, monkeypatch: pytest.MonkeyPatch,
          on_exhausted: str) -> tuple[list[tuple[int, str, str | None]], list[dict[str, object]]]:
     monkeypatch.setenv("HYBRIDCODER_TOKEN", TOKEN)
@@ -50,13 +66,16 @@ def _run(ollama: OllamaEmulator, anthropic: AnthropicEmulator, monkeypatch: pyte
             # Each cloud answer reports 100,000 input + 10,000 output tokens on Sonnet 5.5 = $0.30.
             anthropic.script_reply("cloud answer", input_tokens=100_000, output_tokens=10_000)
             try:
-                reply = client.chat.completions.create(model="hybrid-cloud", messages=CHAT)
+                reply = client.chat.completions.create(model="hybrid-cloud", messages=CHAT)  # type: ignore[arg-type]
                 outcomes.append((200, reply.choices[0].message.content or "", None))
             except openai.APIStatusError as exc:
                 outcomes.append((exc.status_code, "", str(exc.body)))
                 anthropic.replies.clear()
+            # The proxy records a request just after its last byte; the next decision sees it.
+            _wait_for_rows(server, step + 1)
             states.append(tracker.state().as_json())
         assert server.ledger.flush(10)
+        client.close()
     finally:
         server.stop()
         tracker.close()
@@ -73,8 +92,6 @@ def test_cap_switches_to_local_only_and_back_after_midnight(
     assert texts[2] and texts[2] != "cloud answer"  # answered by the local model instead
     assert texts[3] == "cloud answer"  # a new day: the cloud is back
     assert states[3]["exhausted"] is False
-    import sqlite3
-
     conn = sqlite3.connect(app_paths().ledger_file)
     rows = conn.execute("SELECT route, fallback_cause FROM requests ORDER BY ts").fetchall()
     conn.close()

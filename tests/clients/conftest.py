@@ -58,3 +58,9 @@ def only_added(original: bytes, new: bytes) -> list[str]:
         if tag in ("delete", "replace"):
             lost += old_lines[i1:i2]
     return lost
+
+
+@pytest.fixture(autouse=True)
+def no_user_cline_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The top-level conftest clears CLINE_DIR/CLINE_DATA_DIR; this path override must go too."""
+    monkeypatch.delenv("CLINE_PROVIDER_SETTINGS_PATH", raising=False)

@@ -151,3 +151,13 @@ def test_no_rules_removes_our_rule_file_and_undo_brings_it_back(home: Path, mode
     assert any(f.action == "deleted" and f.path == rules_file for f in report.tools[0].files)
     configure(["cline"], models, undo=True)
     assert rules_file.read_bytes() == text
+
+
+def test_provider_settings_path_variable(tmp_path: Path, home: Path, models: ClientModels,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "elsewhere" / "providers.json"
+    monkeypatch.setenv("CLINE_PROVIDER_SETTINGS_PATH", str(target))
+    configure(["cline"], models)
+    assert read(target)["lastUsedProvider"] == "openai-compatible"
+    assert (target.parent / "models.json").exists()
+    assert not (home / ".cline" / "data" / "settings" / "providers.json").exists()

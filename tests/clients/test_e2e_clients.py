@@ -172,3 +172,8 @@ def test_aider_non_interactive_answers_through_the_proxy(stack: Stack, tmp_path:
     assert "AIDER-THROUGH-PROXY-3" in result.stdout, result.stdout[-2000:]  # aider exits 0 even on errors
     assert "litellm" not in result.stdout.lower()
     assert stack.emulator.requests_to("/api/chat")
+
+
+def test_missing_clients_skip_with_the_install_hint(tmp_path: Path) -> None:
+    with pytest.raises(pytest.skip.Exception, match=r"install_e2e_clients\.sh"):
+        need(tmp_path / "nope" / "cn", "@continuedev/cli (cn)")

@@ -14,11 +14,13 @@ import contextlib
 import json
 import select
 import socket
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 
 class RecordedRequest(NamedTuple):
@@ -151,7 +153,10 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Quiet: a client resetting its connection is normal here (cancellation tests)."""
+        """Quiet for connection resets (normal in cancellation tests); loud for emulator bugs."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            traceback.print_exc()
 
     def track(self, sock: socket.socket, *, add: bool) -> None:
         with self.connections_lock:
@@ -173,11 +178,13 @@ class EmulatorServer:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.cancelled = 0
+        #: Unexpected exceptions inside the emulator (should stay empty; tests may assert it).
+        self.server_errors: list[BaseException] = []
         self._lock = threading.RLock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> EmulatorServer:
+    def start(self) -> Self:
         if self._server is None:
             self._server = _Server(self)
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
@@ -196,7 +203,7 @@ class EmulatorServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> EmulatorServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -235,6 +242,11 @@ class EmulatorServer:
             with self._lock:
                 self.cancelled += 1
             handler.close_connection = True
+        except Exception as exc:  # an emulator bug: keep it visible to the test
+            with self._lock:
+                self.server_errors.append(exc)
+            handler.close_connection = True
+            raise
 
     def handle(self, ex: Exchange) -> None:
         raise NotImplementedError

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from hybridcoder.analytics import compute_figures
-from hybridcoder.ledger import UsageLedger
+from hybridcoder.ledger import RequestRecord, UsageLedger
 from hybridcoder.ledger.migrations import MIGRATIONS, _v1
 from hybridcoder.ledger.retention import apply_retention
 from hybridcoder.ledger.rollups import (
@@ -47,7 +47,7 @@ def test_a_version_1_ledger_is_migrated_and_its_rows_rolled_up(tmp_path: Path) -
     assert sum(sum(h[1:]) for h in hist) == 30
 
 
-def _old_and_new(now: datetime) -> list:
+def _old_and_new(now: datetime) -> list[RequestRecord]:
     records = []
     for days_ago in (40, 20, 3, 0):
         for i in range(5):

@@ -10,7 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from hybridcoder.ledger import UsageLedger
+from hybridcoder.ledger import RequestRecord, UsageLedger
 from hybridcoder.ledger.migrations import MIGRATIONS
 from tests.ledger.helpers import query, rec, write
 
@@ -132,7 +132,7 @@ def test_flushed_rows_survive_a_crash(tmp_path: Path) -> None:
 
 
 def test_a_listener_hears_every_record_and_cannot_break_recording(tmp_path: Path) -> None:
-    heard = []
+    heard: list[RequestRecord] = []
 
     def broken(record: object) -> None:
         raise RuntimeError("listener bug")

@@ -82,7 +82,7 @@ def test_setup_yes_no_cloud_end_to_end_then_everything_already_done(
     state = json.loads((app_paths().state_dir / "setup.json").read_text())
     for name in ("hardware", "ollama", "models", "token", "tools", "proxy", "verify"):
         assert state["steps"][name]["status"] == "done"
-    assert "Next: open the dashboard" in out
+    assert "Next: keep the proxy running" in out and "dashboard" in out
 
     backups = sorted(app_paths().backups_dir.iterdir())
     pulls, requests = len(emulator.requests_to("/api/pull")), len(emulator.requests_to("/api/chat"))
@@ -210,3 +210,31 @@ def test_setup_yes_reads_a_piped_key_checks_and_stores_it(
     assert "key works and is stored in the system keyring" in out
     assert DEFAULT_KEY not in out and KeyStore().get("anthropic") == DEFAULT_KEY
     assert "cloud in" in out
+
+
+def test_ollama_missing_and_install_refused_is_one_clear_failure(home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridcoder.ollama import detect
+
+    monkeypatch.setattr(detect, "find_binary", lambda platform=None: None)
+    monkeypatch.setattr(detect, "find_desktop_app", lambda platform=None: None)
+    asked: list[str] = []
+    callbacks = SetupCallbacks(consent_install_ollama=lambda q: asked.append(q) or False)
+    options = SetupOptions(chat_model=CHAT, autocomplete_model=AUTO, cloud=False,
+                           ollama_url=f"http://127.0.0.1:{free_port()}")
+    result = SetupFlow(options=options, callbacks=callbacks).run()
+    failed = next(s for s in result.steps if s.status == "failed")
+    assert failed.name == "ollama" and "https://ollama.com/download" in failed.message
+    assert len(asked) == 1 and "not installed" in asked[0]
+    assert [s.status for s in result.steps][2:] == ["not run"] * 6
+
+
+def test_a_broken_tool_config_stops_setup_with_the_reset_hint(
+        emulator: OllamaEmulator, home_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = place("continue/broken.yaml", home_dir / ".continue" / "config.yaml")
+    settings = Settings()
+    settings.proxy.port = free_port()
+    settings.save()
+    assert main(setup_args(emulator)) == 1
+    out = capsys.readouterr().out
+    assert "line 7" in out and "--reset-broken" in out
+    assert (home_dir / ".continue" / "config.yaml").read_bytes() == broken

@@ -133,5 +133,5 @@ def _print_summary(result: SetupResult) -> None:
     for line in result.summary:
         print(line)
     if result.proxy is not None:
-        print("The proxy stops when this command ends; open Hybrid Coder (`hybridcoder`) to keep it running, "
-              "or rerun with --serve.")
+        print("The proxy stops when this command ends; keep it running with `hybridcoder serve` or the "
+              "Hybrid Coder app (`hybridcoder`).")

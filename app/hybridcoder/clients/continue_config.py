@@ -130,6 +130,8 @@ def _merge_list(seq: CommentedSeq, desired: list[dict[str, Any]]) -> None:
         if name in present:
             _update_in_place(present[name], entry)
         else:
+            if seq.fa.flow_style():  # `[a, b]` + a whole mapping on one line is unreadable
+                seq.fa.set_block_style()
             seq.append(to_commented(entry))
 
 

@@ -35,13 +35,14 @@ def carry_edit(original: str, before: str, after: str) -> str:
     a_lines = after.splitlines(keepends=True)
 
     # For each line of `before`, where it came from in the original:
-    #   ("same", i)            identical line i of the original
-    #   ("block", i1, i2, j1, j2)  part of a re-formatted block original[i1:i2] ~ before[j1:j2]
+    #   (0, i)                    line i of the original (identical, or re-spaced in place)
+    #   (1, i1, i2, j1, j2)       part of a re-formatted block original[i1:i2] ~ before[j1:j2]
     origin: list[tuple[int, ...]] = [()] * len(b_lines)
     # Original lines the emitter dropped entirely, keyed by the `before` index they precede.
     dropped: dict[int, list[str]] = {}
     for tag, i1, i2, j1, j2 in _segments(o_lines, b_lines):
-        if tag == "equal":
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            # Same line count: the emitter re-spaced lines in place, so they pair up one to one.
             for k in range(j2 - j1):
                 origin[j1 + k] = (0, i1 + k)
         elif j1 == j2:

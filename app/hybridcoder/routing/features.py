@@ -19,6 +19,7 @@ This module must never log, store or return prompt text: features are numbers
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
@@ -170,6 +171,9 @@ class Features:
     identifiers: int = 0
     #: "Name 5" / "Name v0.15" mentions: version-specific (often recent) knowledge.
     versions: int = 0
+    #: Which entries of the (public, fixed) word lists matched, as a 20-bit hash; 0 = none.
+    #: Lets learning tell "add type hints" from "explain" without keeping any text.
+    intent: int = 0
     #: "cloud" / "local" when the last user message starts with @cloud / @local.
     override: str | None = None
 
@@ -598,6 +602,7 @@ class _Words(NamedTuple):
     clauses: int
     identifiers: int
     versions: int
+    intent: int
 
 
 def _word_signals(instruction: str) -> _Words:
@@ -605,7 +610,7 @@ def _word_signals(instruction: str) -> _Words:
         return _EMPTY_WORDS
     lowered = instruction.lower()
     tokens = _WORD.findall(lowered)
-    local, cloud, ambiguous, niche = _signal_counts(lowered, tokens, _LEXICON, 4)
+    (local, cloud, ambiguous, niche), intent = _signal_counts(lowered, tokens, _LEXICON, 4)
     return _Words(
         requirements=len(_RULE_LINE.findall("\n" + instruction)) if "\n" in instruction else 0,
         local_words=local,
@@ -616,6 +621,7 @@ def _word_signals(instruction: str) -> _Words:
         clauses=instruction.count(",") + instruction.count(";"),
         identifiers=_count_identifiers(instruction),
         versions=len(_VERSION.findall(instruction)),
+        intent=intent,
     )
 
 
@@ -653,8 +659,8 @@ def _lexicon(*vocabularies: Iterable[str]) -> _Lexicon:
     )
 
 
-def _signal_counts(text: str, tokens: list[str], lexicon: _Lexicon, size: int) -> list[int]:
-    """Distinct entries of each vocabulary found in ``text`` (lowercased) and its tokens."""
+def _signal_counts(text: str, tokens: list[str], lexicon: _Lexicon, size: int) -> tuple[list[int], int]:
+    """Distinct entries of each vocabulary found in ``text`` (lowercased), and their intent hash."""
     found: set[tuple[str, int]] = set()
     for phrase, index in lexicon.phrases:
         if phrase in text:
@@ -674,7 +680,8 @@ def _signal_counts(text: str, tokens: list[str], lexicon: _Lexicon, size: int) -
     counts = [0] * size
     for _, index in found:
         counts[index] += 1
-    return counts
+    intent = zlib.crc32("|".join(sorted(entry for entry, _ in found)).encode()) & 0xFFFFF if found else 0
+    return counts, intent
 
 
 def _count_identifiers(instruction: str) -> int:
@@ -719,4 +726,4 @@ def override_pattern() -> re.Pattern[str]:
 
 
 _LEXICON = _lexicon(LOCAL_INTENT, CLOUD_INTENT, AMBIGUOUS, NICHE_TERMS)
-_EMPTY_WORDS = _Words(0, 0, 0, 0, 0, 0, 0, 0, 0)
+_EMPTY_WORDS = _Words(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)

@@ -67,14 +67,14 @@ BUCKET_CAP = 8.0
 #: Online update of the global deltas: learning rate, per-delta cap, cap on their total effect.
 GLOBAL_RATE = 0.3
 DELTA_CAP = 0.75
-GLOBAL_CAP = 1.5
+GLOBAL_CAP = 0.75
 #: Old escalations fade: half-life of every learned number.
 HALF_LIFE_S = 21 * 24 * 3600.0
 MAX_BUCKETS = 512
 
 
 def bucket_key(f: Features) -> str:
-    """Coarse kind of request; the unit "the same kind of request" is judged by."""
+    """The unit "the same kind of request" is judged by: shape classes plus which task words it used."""
     size = min(int(math.log2(f.prompt_tokens + 1)), 17)
     files = min(f.files, 5)
     rules = 0 if f.rules == 0 else 1 if f.rules <= 5 else 2 if f.rules <= 15 else 3
@@ -85,17 +85,17 @@ def bucket_key(f: Features) -> str:
         "l" if f.local_words else "",
         "r" if f.requirements >= 4 else "",
     ))
-    return f"{f.kind}|t{size}|f{files}|r{rules}|x{min(f.tools, 1)}|{words}"
+    return f"{f.kind}|t{size}|f{files}|r{rules}|x{min(f.tools, 1)}|{words}|i{f.intent}"
 
 
 def learner_vector(f: Features) -> dict[str, float]:
-    """The features the global term adapts: independent of the local window setting."""
+    """What the global term adapts: signals that some requests have and others lack.
+
+    Nothing every request carries (its kind, its size) is in here: a burst of
+    escalations of one kind must not lift all routine work over the threshold.
+    """
     return {
-        "kind_agent": 1.0 if f.kind == "agent" else 0.0,
-        "kind_edit": 1.0 if f.kind == "edit" else 0.0,
-        "kind_chat": 1.0 if f.kind == "chat" else 0.0,
-        "log_tokens": math.log1p(f.prompt_tokens) / 10.0,
-        "log_files": math.log1p(f.files),
+        "files_2plus": 1.0 if f.files >= 2 else 0.0,
         "log_rules": math.log1p(f.rules),
         "cloud_words": float(min(f.cloud_words, 4)),
         "niche_words": float(min(f.niche_words, 2)),
