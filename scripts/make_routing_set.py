@@ -49,7 +49,7 @@ REASONS = {
     "long_rules": "more than 15 rules the answer must follow",
     "niche": "niche or recently released framework (thin training data for a 7B model)",
     "edge_spec": "edge-case-heavy specification",
-    "agent": "tool-using agent loop (multi-step, tool-call format errors compound)",
+    "agent": "tools offered: a tool-using agent loop (tool-call format errors compound in small models)",
     "overflow": "context beyond the local model's window",
     "ambiguous": "ambiguous request: needs judgement about what the user means",
 }
@@ -140,11 +140,11 @@ class Builder:
 
     def local_tasks(self) -> None:
         shapes = {
-            "explain": ["continue-chat", "aider-ask", "openai-sdk", "continue-agent", "continue-chat"],
+            "explain": ["continue-chat", "aider-ask", "openai-sdk", "continue-chat"],
             "tests": ["continue-chat", "aider-diff", "openai-sdk", "aider-whole"],
             "boilerplate": ["continue-chat", "openai-sdk", "aider-whole", "continue-edit-insert"],
             "refactor": ["continue-edit-section", "aider-diff", "continue-edit-full", "aider-udiff", "continue-apply"],
-            "docs": ["continue-edit-section", "continue-chat", "aider-diff", "continue-agent"],
+            "docs": ["continue-edit-section", "continue-chat", "aider-diff", "aider-whole"],
             "script": ["openai-sdk", "continue-chat", "aider-whole"],
         }
         for category, tasks in LOCAL.items():
@@ -157,11 +157,7 @@ class Builder:
                         files = self.single(task_id)
                     if shape in ("continue-apply",) and not files:
                         shape = "continue-chat"
-                    reason = None
-                    if shape == "continue-agent":
-                        reason = (REASONS[category] + "; Continue's agent mode offers tools on every message, but "
-                                  "this needs no tool loop")
-                    self.render(task_id, category, "local", shape, text, files, rules=self.few_rules(), reason=reason)
+                    self.render(task_id, category, "local", shape, text, files, rules=self.few_rules())
 
     def cloud_tasks(self) -> None:
         shapes = {
@@ -169,7 +165,7 @@ class Builder:
             "long_rules": ["continue-chat", "openai-sdk-rules", "continue-chat"],
             "niche": ["continue-chat", "openai-sdk", "aider-diff"],
             "edge_spec": ["continue-chat", "openai-sdk", "aider-whole"],
-            "agent": ["cline-act", "cline-plan", "continue-agent-loop", "openai-sdk-tools", "cline-act"],
+            "agent": ["cline-act", "cline-plan", "continue-agent-loop", "openai-sdk-tools", "continue-agent"],
             "overflow": ["continue-chat", "aider-diff", "openai-sdk"],
             "ambiguous": ["continue-chat", "continue-edit-section", "openai-sdk", "aider-diff"],
         }
@@ -186,7 +182,7 @@ class Builder:
                     self.render(task_id, category, "cloud", shape, text, files, rules=rules)
 
     def render(self, task_id: str, category: str, label: str, shape: str, text: str,
-               files: list[tuple[str, str, str]], *, rules: list[str] | None, reason: str | None = None) -> None:
+               files: list[tuple[str, str, str]], *, rules: list[str] | None) -> None:
         rng = self.rng
         client = shape.split("-")[0]
         client = {"openai": "openai-sdk"}.get(client, client)
@@ -227,7 +223,7 @@ class Builder:
                                       tools=clients.SDK_TOOLS, tool_rounds=rng.randint(0, 3))
         else:
             raise ValueError(shape)
-        self.add(task_id, category, label, client, shape, body, reason=reason)
+        self.add(task_id, category, label, client, shape, body)
 
 
 def build() -> list[dict[str, Any]]:

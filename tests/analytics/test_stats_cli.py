@@ -76,8 +76,9 @@ def test_period_words() -> None:
     assert resolve_period("today", now=now).since == datetime(2026, 11, 25)
     assert resolve_period("7d", now=now).since == datetime(2026, 11, 19)
     assert resolve_period("30d", now=now).since == datetime(2026, 10, 27)
-    assert resolve_period("24h", now=now).since == datetime(2026, 11, 24, 15, 30)
+    assert resolve_period("yesterday", "yesterday", now=now).until == datetime(2026, 11, 25)
     custom = resolve_period("2026-11-01", "2026-11-02", now=now)
     assert (custom.since, custom.until) == (datetime(2026, 11, 1), datetime(2026, 11, 3))
-    with pytest.raises(PeriodError):
-        resolve_period("0d", now=now)
+    for bad in ("0d", "24h", "last week"):
+        with pytest.raises(PeriodError):
+            resolve_period(bad, now=now)

@@ -60,7 +60,7 @@ def test_no_keyring_refuses_a_token_that_would_not_survive(home: Path, capsys: p
     from keyring.backends import fail
 
     previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
     try:
         assert main(["configure", "continue"]) == 1
     finally:

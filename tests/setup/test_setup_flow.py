@@ -12,6 +12,7 @@ import dataclasses
 import json
 import socket
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def emulator() -> OllamaEmulator:
+def emulator() -> Iterator[OllamaEmulator]:
     """An Ollama with nothing pulled yet, so setup has to download both models."""
     with OllamaEmulator(installed=()) as emu:
-        yield emu  # type: ignore[misc]
+        yield emu
 
 
 @pytest.fixture
@@ -57,6 +58,14 @@ def home_dir() -> Path:
     import os
 
     return Path(os.environ["HOME"])
+
+
+def recorder(asked: list[str], answer: bool) -> Callable[[str], bool]:
+    """A consent callback that remembers each question and gives the same answer."""
+    def consent(question: str) -> bool:
+        asked.append(question)
+        return answer
+    return consent
 
 
 def setup_args(emulator: OllamaEmulator) -> list[str]:
@@ -131,7 +140,8 @@ def test_flow_events_progress_forward_and_recommendation_is_used(
         assert result.ok, [s.message for s in result.steps]
         assert Settings.load().models.chat == recommendation.chat.tag
         assert Settings.load().models.chat_context == recommendation.chat.context
-        pulls = [e.fraction for e in events if e.step == "models" and e.status == "progress"]
+        pulls = [e.fraction for e in events
+                 if e.step == "models" and e.status == "progress" and e.fraction is not None]
         assert pulls and pulls == sorted(pulls) and max(pulls) <= 1.0  # the bar only moves forward
         finished = [e.step for e in events if e.status in ("done", "already done")]
         assert finished[:3] == ["hardware", "ollama", "models"]
@@ -168,13 +178,13 @@ def test_cloud_key_is_checked_with_a_real_call_before_it_is_stored(
     options = SetupOptions(chat_model=CHAT, autocomplete_model=AUTO, ollama_url=emulator.url)
 
     wrong = SetupCallbacks(ask_cloud_key=lambda: "sk-ant-api03-wrong-key-000000000000",
-                           consent_store_key=lambda q: asked.append(q) or True)
+                           consent_store_key=recorder(asked, True))
     result = SetupFlow(options=options, callbacks=wrong).run()
     failed = [s for s in result.steps if s.status == "failed"]
     assert failed and failed[0].name == "cloud_key" and "refused the key" in failed[0].message
     assert KeyStore().get("anthropic") is None and asked == []  # never stored, never even asked
 
-    right = SetupCallbacks(ask_cloud_key=lambda: DEFAULT_KEY, consent_store_key=lambda q: asked.append(q) or True)
+    right = SetupCallbacks(ask_cloud_key=lambda: DEFAULT_KEY, consent_store_key=recorder(asked, True))
     result = SetupFlow(options=options, callbacks=right).run()
     try:
         assert result.ok, [s.message for s in result.steps]
@@ -218,7 +228,7 @@ def test_ollama_missing_and_install_refused_is_one_clear_failure(home_dir: Path,
     monkeypatch.setattr(detect, "find_binary", lambda platform=None: None)
     monkeypatch.setattr(detect, "find_desktop_app", lambda platform=None: None)
     asked: list[str] = []
-    callbacks = SetupCallbacks(consent_install_ollama=lambda q: asked.append(q) or False)
+    callbacks = SetupCallbacks(consent_install_ollama=recorder(asked, False))
     options = SetupOptions(chat_model=CHAT, autocomplete_model=AUTO, cloud=False,
                            ollama_url=f"http://127.0.0.1:{free_port()}")
     result = SetupFlow(options=options, callbacks=callbacks).run()

@@ -162,7 +162,7 @@ class BudgetState:
 class _Noted:
     id: str
     ts: float
-    usd: float
+    usd: float | None  # None: no price known for the model
 
 
 class BudgetTracker:
@@ -209,7 +209,7 @@ class BudgetTracker:
         priced = self.prices.cost(record.model, record, record.provider)
         usd = priced.usd if priced is not None else 0.0
         with self._lock:
-            self._noted.append(_Noted(record.id, record.ts, usd))
+            self._noted.append(_Noted(record.id, record.ts, priced.usd if priced is not None else None))
             state = self._state
             if state is None or record.ts < self._month_start_ts:
                 return
@@ -274,6 +274,9 @@ class BudgetTracker:
         # Noted requests the ledger has not written yet; forget the ones it has, and old ones.
         self._noted = [n for n in self._noted if n.id not in stored and n.ts >= ms]
         for noted in self._noted:
+            if noted.usd is None:
+                unpriced += 1
+                continue
             month += noted.usd
             if noted.ts >= ds:
                 today += noted.usd
@@ -294,6 +297,15 @@ class BudgetTracker:
         if self._conn is None:
             self._conn = connect(self.ledger_path, timeout=0.5)
         conn = self._conn
+        # One read transaction: the sums and the "already stored" ids come from the same snapshot,
+        # so a batch the writer commits in between is counted exactly once.
+        conn.execute("BEGIN")
+        try:
+            return self._read_snapshot(conn, ds, ms)
+        finally:
+            conn.rollback()
+
+    def _read_snapshot(self, conn: sqlite3.Connection, ds: float, ms: float) -> tuple[float, float, int, set[str]]:
         today = month = 0.0
         unpriced = 0
         for is_today, provider, model, band, n, prompt, completion, cache_read, cache_write in conn.execute(

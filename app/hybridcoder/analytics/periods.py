@@ -1,8 +1,9 @@
-"""Named time ranges for figures: "today", "7d", "30d", "24h", a date, or a date and time.
+"""Named time ranges for figures: "today", "yesterday", "7d", "30d", a date, or a date and time.
 
 Days are local calendar days: "7d" means today and the six days before it, from local
-midnight. ``until`` given as a bare date includes that whole day. Never reads the clock
-itself when a ``now`` is passed, so tests and the GUI agree on what "today" is.
+midnight. ``until`` given as a bare date includes that whole day. Figures start periods at
+local midnight (their roll-ups are per day), so there is no hour-sized word. Never reads the
+clock itself when a ``now`` is passed, so tests and the GUI agree on what "today" is.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from datetime import date, datetime, timedelta
 
 from hybridcoder.errors import HybridCoderError
 
-_RELATIVE = re.compile(r"^(\d{1,4})([dh])$")
-PERIOD_HELP = "today, yesterday, 7d, 30d, 24h, YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+_RELATIVE = re.compile(r"^(\d{1,4})d$")
+PERIOD_HELP = "today, yesterday, 7d, 30d, 90d or YYYY-MM-DD"
 
 
 class PeriodError(HybridCoderError):
@@ -58,12 +59,10 @@ def parse_moment(text: str, now: datetime, *, end: bool = False) -> datetime:
         return today if end else today - timedelta(days=1)
     match = _RELATIVE.match(value)
     if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        if amount <= 0:
+        days = int(match.group(1))
+        if days <= 0:
             raise PeriodError(f"'{text}' is an empty period; use {PERIOD_HELP}.")
-        if unit == "d":
-            return today - timedelta(days=amount - 1)
-        return now - timedelta(hours=amount)
+        return today - timedelta(days=days - 1)
     try:
         if len(value) == 10:
             day = _midnight(date.fromisoformat(value))

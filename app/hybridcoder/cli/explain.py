@@ -20,7 +20,7 @@ from typing import Any
 from hybridcoder.errors import HybridCoderError
 from hybridcoder.routing.decision import RoutingContext, RoutingDecision
 from hybridcoder.routing.override import strip_override
-from hybridcoder.routing.router import Router, RulesRouter
+from hybridcoder.routing.router import Router
 from hybridcoder.settings import Settings
 
 ORDER = 60
@@ -47,10 +47,11 @@ def _explain(args: argparse.Namespace) -> int:
     bodies = _parse(text, jsonl=args.jsonl)
     settings = Settings.load()
     context = _context(settings, args)
-    router: Router | RulesRouter = RulesRouter() if args.rules else Router()
+    router = Router(rules_only=args.rules)
     for body in bodies:
         stripped, override = strip_override(body)
-        decision = router.decide(stripped, endpoint=args.endpoint, context=context, override=override)
+        decision = router.decide(stripped, endpoint=args.endpoint, context=context, override=override,
+                                 count=False)
         out = {"route": decision.route, "model": model_for(decision, settings), **_public(decision)}
         sys.stdout.write(json.dumps(out, sort_keys=False) + "\n")
     return 0

@@ -33,8 +33,11 @@ class RequestRecord:
     score: float | None = None
     fallback_cause: str | None = None
     stream: bool = False
+    #: The WHOLE prompt, cache reads and writes included (OpenAI's convention; for Anthropic that is
+    #: input_tokens + cache_creation_input_tokens + cache_read_input_tokens). Prices rely on it.
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    #: The parts of ``prompt_tokens`` read from / written to the provider's prompt cache.
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     tokens_estimated: bool = False

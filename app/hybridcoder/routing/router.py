@@ -163,22 +163,29 @@ class Router:
         endpoint: str,
         context: RoutingContext,
         override: str | None = None,
+        count: bool = True,
     ) -> RoutingDecision:
-        return self.decide_features(extract_features(body, endpoint), context, override)
+        """Route one request. ``count=False`` for previews (``/hybrid/route``, ``explain``):
+        the decision is the same, but it is not counted as an avoided round trip."""
+        return self.decide_features(extract_features(body, endpoint), context, override, count=count)
 
     def decide_features(
-        self, features: Features, context: RoutingContext, override: str | None = None
+        self, features: Features, context: RoutingContext, override: str | None = None, *, count: bool = True
     ) -> RoutingDecision:
-        return decide_with(self._policy, features, context, override)
+        if count:
+            return decide_with(self._policy, features, context, override)
+        return decide_with(lambda f, c: self._policy(f, c, count=False), features, context, override)
 
-    def _policy(self, features: Features, context: RoutingContext) -> tuple[float, list[str]]:
+    def _policy(
+        self, features: Features, context: RoutingContext, *, count: bool = True
+    ) -> tuple[float, list[str]]:
         if self.scorer is None:
             score, reasons = rules_policy(features, context)
             if self.learner is not None:
                 bump = self.learner.adjustment(features)
                 if bump > 0 and score < _cut(context):
                     score = min(1.0, score + bump / 10.0)
-                    if score >= _cut(context):
+                    if score >= _cut(context) and count:
                         self.learner.note_avoided_round_trip()
                         reasons = ["learned_escalation", *reasons]
             return score, reasons
@@ -186,7 +193,7 @@ class Router:
             return self.scorer.score(features, context)
         offset = self.learner.adjustment(features)
         score, reasons = self.scorer.score(features, context, offset=offset)
-        if offset > 0 and score >= _cut(context):
+        if offset > 0 and count and score >= _cut(context):
             base, _ = self.scorer.score(features, context)
             if base < _cut(context):
                 self.learner.note_avoided_round_trip()

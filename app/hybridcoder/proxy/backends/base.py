@@ -85,5 +85,5 @@ class Backend(abc.ABC):
         """Model ids this backend can serve right now (installed or configured)."""
         return []
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 (optional hook: most backends pool nothing)
         """Release pooled connections."""
