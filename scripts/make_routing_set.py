@@ -162,7 +162,7 @@ class Builder:
     def cloud_tasks(self) -> None:
         shapes = {
             "multi_file": ["continue-chat", "aider-diff", "openai-sdk"],
-            "long_rules": ["continue-chat", "openai-sdk-rules", "continue-chat"],
+            "long_rules": ["continue-chat", "openai-sdk-rules", "cline-act"],
             "niche": ["continue-chat", "openai-sdk", "aider-diff"],
             "edge_spec": ["continue-chat", "openai-sdk", "aider-whole"],
             "agent": ["cline-act", "cline-plan", "continue-agent-loop", "openai-sdk-tools", "continue-agent"],

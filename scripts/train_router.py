@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fit the routing scorer (logistic regression) on the training split and write resources/routing_weights.json.
 
-Pure Python (no numpy): full-batch gradient descent on the L2-regularised, class-
+Pure Python (no numpy): Newton's method (IRLS) on the L2-regularised, class-
 weighted log loss over ``feature_vector()`` of every non-autocomplete request in the
 training split of tests/data/routing/requests.jsonl. Autocomplete and embeddings
 never reach the scorer (the router keeps them local before scoring), so they are
@@ -194,7 +194,7 @@ def main() -> int:
     if args.dry_run:
         return 0
     scorer.meta = {
-        "source": "scripts/train_router.py: logistic regression (pure-Python gradient descent) on the train split "
+        "source": "scripts/train_router.py: logistic regression (pure-Python Newton/IRLS, class-weighted, L2) on the train split "
                   "of tests/data/routing/requests.jsonl",
         "date": dt.date.today().isoformat(),
         "local_context": LOCAL_CONTEXT,

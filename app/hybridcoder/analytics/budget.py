@@ -43,6 +43,10 @@ _SPEND_SQL = """
     GROUP BY 1, d.provider, d.model, u.band"""
 
 
+#: Noted requests kept before a forced refresh folds the stored ones into the ledger figures.
+_MAX_NOTED = 10_000
+
+
 def _local(moment: datetime) -> datetime:
     return moment.astimezone().replace(tzinfo=None) if moment.tzinfo is not None else moment
 
@@ -210,6 +214,9 @@ class BudgetTracker:
         usd = priced.usd if priced is not None else 0.0
         with self._lock:
             self._noted.append(_Noted(record.id, record.ts, priced.usd if priced is not None else None))
+            if len(self._noted) > _MAX_NOTED:  # nobody asked for a while: reconcile with the ledger now
+                self._refresh(self._now())
+                return
             state = self._state
             if state is None or record.ts < self._month_start_ts:
                 return

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -27,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hybridcoder.ledger.store import UsageLedger
+from hybridcoder.proxy.asgi import Receive, Scope, Send, send_error
 from hybridcoder.proxy.config import ProxyConfig
 from hybridcoder.proxy.errors import ModelNotFound, ProxyError
 from hybridcoder.proxy.ollama_routes import OLLAMA_PATHS, OllamaPassthrough
@@ -34,6 +36,7 @@ from hybridcoder.proxy.openai_routes import (
     ChatCompletions,
     Completions,
     Embeddings,
+    Endpoint,
     Health,
     Models,
     RoutePreview,
@@ -67,7 +70,9 @@ def create_app(config: ProxyConfig, *, ledger: UsageLedger | None = None,
             if owns_ledger and ledger is not None:
                 ledger.close()
 
-    app = Starlette(
+    gate = SecurityGate(None, token=config.token, bind_host=config.host, max_body_bytes=config.max_body_bytes)
+    app = ProxyApp(
+        {endpoint.path: endpoint for endpoint in endpoints}, gate,
         routes=routes,
         middleware=[Middleware(SecurityGate, token=config.token, bind_host=config.host,  # type: ignore[arg-type]
                                max_body_bytes=config.max_body_bytes)],
@@ -76,6 +81,34 @@ def create_app(config: ProxyConfig, *, ledger: UsageLedger | None = None,
     )
     app.state.proxy = state
     return app
+
+
+class ProxyApp(Starlette):
+    """Starlette, with a direct path for the proxy's own endpoints.
+
+    Every request to a known endpoint is checked by the SecurityGate and handed to
+    the endpoint straight away, skipping Starlette's router and its two exception
+    middlewares (each wraps ``send`` once more, on every chunk of a stream). The
+    endpoints render their own errors and never raise. Everything else (unknown
+    paths, lifespan) takes Starlette's usual path, behind the same gate.
+    """
+
+    def __init__(self, endpoints: dict[str, Endpoint], gate: SecurityGate, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._endpoints = endpoints
+        self._gate = gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if scope["type"] == "http":
+            endpoint = self._endpoints.get(scope["path"])
+            if endpoint is not None:
+                error = self._gate.check(scope)
+                if error is not None:
+                    await send_error(send, error, ollama=endpoint.ollama_format)
+                    return
+                await endpoint(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)  # type: ignore[arg-type]
 
 
 def _error_response(request: Request, error: ProxyError) -> Response:

@@ -73,9 +73,10 @@ def header_list(extra: tuple[tuple[bytes, bytes], ...] | list[tuple[bytes, bytes
 
 async def send_json_bytes(send: Send, status: int, payload: bytes,
                           headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    """A complete JSON response in two ASGI messages."""
-    await send({"type": "http.response.start", "status": status,
-                "headers": headers if headers is not None else [JSON_TYPE]})
+    """A complete JSON response in two ASGI messages (with a length, so no chunked framing)."""
+    headers = [JSON_TYPE] if headers is None else headers
+    headers.append((b"content-length", b"%d" % len(payload)))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 

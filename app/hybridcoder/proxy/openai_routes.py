@@ -12,6 +12,7 @@ Never logs prompt or answer text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -34,6 +35,7 @@ from hybridcoder.proxy.asgi import (
 )
 from hybridcoder.proxy.backends.base import ChatStream, Usage
 from hybridcoder.proxy.catalog import VIRTUAL_MODELS
+from hybridcoder.proxy.eager import next_now
 from hybridcoder.proxy.errors import BadRequest, ProxyError, UpstreamError
 from hybridcoder.proxy.fallback import Opened, merge_tool_call_delta, open_chat, plan_chat
 from hybridcoder.proxy.recording import RequestTrace, client_from_request, estimate_tokens_of_chars
@@ -68,7 +70,13 @@ class Endpoint:
                 f"{scope['method']} is not allowed on {self.path}; use {' or '.join(sorted(self.methods))}.",
                 code="method_not_allowed"), ollama=self.ollama_format)
             return
-        await self.handle(scope, receive, send)
+        try:
+            await self.handle(scope, receive, send)
+        except Exception:  # handlers render their own errors; this is the last guard
+            log.exception("unexpected error in %s", self.path)
+            with contextlib.suppress(Exception):
+                await send_error(send, ProxyError("The proxy hit an unexpected error; details are in its log file.",
+                                                  code="internal_error"), ollama=self.ollama_format)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
@@ -192,7 +200,11 @@ def _route_headers(trace: RequestTrace) -> list[tuple[bytes, bytes]]:
 
 
 async def stream_sse(exchange: Exchange, stream: ChatStream, include_usage: bool) -> None:
-    """Relay chunks as server-sent events; usage chunk when asked; errors in-stream once started."""
+    """Relay chunks as server-sent events; usage chunk when asked; errors in-stream once started.
+
+    Chunks that are already there go out together in one write (eager.py); a chunk
+    is never held back waiting for the next one.
+    """
     send = exchange.send
     trace = exchange.trace
     dumps = orjson.dumps
@@ -202,8 +214,19 @@ async def stream_sse(exchange: Exchange, stream: ChatStream, include_usage: bool
     trace.first_byte()
     chars = 0
     last: dict[str, Any] | None = None
+    frames: list[bytes] = []
     try:
-        async for chunk in stream:
+        while True:
+            try:
+                ready, item = next_now(stream)
+                chunk = item if ready else None
+                if chunk is None:
+                    if frames:
+                        await send({"type": "http.response.body", "body": b"".join(frames), "more_body": True})
+                        frames.clear()
+                    chunk = await item
+            except StopAsyncIteration:
+                break
             choices = chunk.get("choices")
             if choices:
                 choice = choices[0]
@@ -216,26 +239,27 @@ async def stream_sse(exchange: Exchange, stream: ChatStream, include_usage: bool
                     text = choice.get("text")
                     if text:
                         chars += len(text)
-            await send({"type": "http.response.body", "body": b"data: " + dumps(chunk) + b"\n\n",
-                        "more_body": True})
+            frames.append(b"data: " + dumps(chunk) + b"\n\n")
             last = chunk
     except UpstreamError as exc:
         trace.completion_chars = chars
         trace.usage = stream.usage
+        if frames:
+            await send({"type": "http.response.body", "body": b"".join(frames), "more_body": True})
         await exchange.fail(exc)
         return
     finally:
         await stream.aclose()
     trace.completion_chars = chars
     usage = finished_usage(stream.usage, trace, chars)
-    tail = DONE
     if include_usage:
         usage_chunk: dict[str, Any] = {"id": last.get("id") if last else None,
-                       "object": last.get("object") if last else "chat.completion.chunk",
-                       "created": last.get("created") if last else int(time.time()),
-                       "model": stream.model, "choices": [], "usage": usage.openai()}
-        tail = b"data: " + dumps(usage_chunk) + b"\n\n" + DONE
-    await send({"type": "http.response.body", "body": tail, "more_body": False})
+                                       "object": last.get("object") if last else "chat.completion.chunk",
+                                       "created": last.get("created") if last else int(time.time()),
+                                       "model": stream.model, "choices": [], "usage": usage.openai()}
+        frames.append(b"data: " + dumps(usage_chunk) + b"\n\n")
+    frames.append(DONE)
+    await send({"type": "http.response.body", "body": b"".join(frames), "more_body": False})
 
 
 def finished_usage(usage: Usage, trace: RequestTrace, completion_chars: int) -> Usage:

@@ -14,6 +14,8 @@ then only the last user message), never a key or the access token.
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
 from typing import Any
 
@@ -43,6 +45,14 @@ _UA_RULES: tuple[tuple[str, str], ...] = (
     ("node", "node"),
 )
 _client_cache: dict[bytes, str] = {}
+# Row ids: a random per-process prefix and a counter. Unique like uuid4, but without a
+# system call per request (os.urandom is slow on some virtual machines).
+_ID_PREFIX = os.urandom(8).hex()
+_ids = itertools.count(1)
+
+
+def new_record_id() -> str:
+    return f"{_ID_PREFIX}{next(_ids):016x}"
 _AIDER_PROMPT = "Act as an expert software developer"
 
 
@@ -162,6 +172,7 @@ class RequestTrace:
             cache_write = usage.cache_write_tokens
         decision = self.decision
         return RequestRecord(
+            id=new_record_id(),
             kind=decision.kind if decision is not None else self.kind,
             route=self.route,
             model=self.model,

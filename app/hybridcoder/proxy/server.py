@@ -96,7 +96,7 @@ class ProxyServer:
         app = create_app(self.config, ledger=self.ledger)
         uv_config = uvicorn.Config(
             app, host=self.config.host, port=self.port, log_config=None, access_log=False,
-            loop=event_loop_kind(), http=http_kind(), lifespan="on", server_header=False,
+            loop=event_loop_kind(), http=http_kind(), lifespan="on", server_header=False, proxy_headers=False,
             date_header=False, timeout_graceful_shutdown=int(STOP_GRACE_S),
         )
         self._server = uvicorn.Server(uv_config)
