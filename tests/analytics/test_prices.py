@@ -3,6 +3,8 @@ models, aliases, and the user's overrides from settings.toml."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from hybridcoder.analytics import PriceTable, cost
@@ -108,3 +110,30 @@ def test_a_ledger_record_prices_like_the_proxy_usage() -> None:
                            completion_tokens=1_000, cache_read_tokens=6_000, cache_write_tokens=2_000)
     by_record = cost(record.model, record)
     assert by_record is not None and by_record.usd == pytest.approx(0.0196)
+
+
+def test_a_litellm_format_file_in_the_config_folder() -> None:
+    folder = app_paths().config_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "litellm_prices.json").write_text(json.dumps({
+        "sample_spec": {"input_cost_per_token": 0, "output_cost_per_token": 0},
+        "my-llm-5": {"input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05,
+                     "cache_read_input_token_cost": 3e-07, "input_cost_per_token_above_200k_tokens": 6e-06,
+                     "output_cost_per_token_above_200k_tokens": 2.25e-05, "litellm_provider": "anthropic"},
+        "claude-sonnet-5-5": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05},
+        "embedding-only": {"input_cost_per_token": 1e-07},
+    }), encoding="utf-8")
+    table = PriceTable.load()
+    mine = table.lookup("my-llm-5")
+    assert mine is not None and (mine.rates.input, mine.rates.output, mine.rates.cache_read) == (3.0, 15.0, 0.3)
+    assert mine.tier_threshold == 200_000 and mine.above is not None and mine.above.output == 22.5
+    # 250,000 prompt tokens are above 200K: 250,000 × $6 + 1,000 × $22.50 per M = $1.5225
+    c = table.cost("my-llm-5", usage(250_000, 1_000))
+    assert c is not None and c.usd == pytest.approx(1.5225)
+    sonnet = table.lookup("claude-sonnet-5-5")
+    assert sonnet is not None and sonnet.rates.input == 2.5 and sonnet.rates.cache_read == 0.10
+    assert table.lookup("embedding-only") is None
+    (folder / "litellm_prices.json").write_text("[not json", encoding="utf-8")
+    broken = PriceTable.load()
+    assert any("litellm_prices.json" in w for w in broken.warnings)
+    assert broken.lookup("claude-sonnet-5-5") is not None

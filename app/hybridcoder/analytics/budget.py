@@ -214,7 +214,8 @@ class BudgetTracker:
         usd = priced.usd if priced is not None else 0.0
         with self._lock:
             self._noted.append(_Noted(record.id, record.ts, priced.usd if priced is not None else None))
-            if len(self._noted) > _MAX_NOTED:  # nobody asked for a while: reconcile with the ledger now
+            if len(self._noted) > _MAX_NOTED and self._monotonic() - self._refreshed_at >= self.refresh_s:
+                # Nobody asked for a while: reconcile with the ledger now (at most once per interval).
                 self._refresh(self._now())
                 return
             state = self._state

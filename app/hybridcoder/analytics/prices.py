@@ -1,4 +1,5 @@
-"""Cloud prices: the shipped table in ``resources/prices.toml`` merged with the user's overrides.
+"""Cloud prices: the shipped table in ``resources/prices.toml``, then an optional LiteLLM-format file
+(``litellm_prices.json`` in the config folder), then the user's ``[prices]`` in settings.
 
 :func:`cost` prices one request's usage, tiers and cache included. Usage follows the
 ledger's convention (OpenAI's): ``prompt_tokens`` is the WHOLE prompt, cache reads and
@@ -12,6 +13,7 @@ flag it "price unknown". Flat-plan providers (Ollama Cloud) give a :class:`Cost`
 from __future__ import annotations
 
 import fnmatch
+import json
 import logging
 import re
 import tomllib
@@ -22,13 +24,15 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from hybridcoder.ledger.rollups import band_is_above
-from hybridcoder.paths import resources_dir
+from hybridcoder.paths import app_paths, resources_dir
 from hybridcoder.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Billing = Literal["per_token", "plan"]
 PER_MILLION = 1_000_000.0
+#: A LiteLLM-format price file the user may drop into the config folder.
+LITELLM_FILE = "litellm_prices.json"
 _DATE_SUFFIX = re.compile(r"-(\d{8}|latest)$")
 
 
@@ -142,12 +146,38 @@ class PriceTable:
 
     # -- building ------------------------------------------------------------------------
     @classmethod
-    def load(cls, settings: Settings | None = None, path: Path | None = None) -> PriceTable:
-        """The shipped table (or ``path``) with ``settings.prices`` merged over it."""
-        base = _shipped(path or resources_dir() / "prices.toml")
-        if settings is None or not settings.prices:
-            return base
-        return base.with_overrides(settings.prices)
+    def load(cls, settings: Settings | None = None, path: Path | None = None,
+             litellm_file: Path | None = None) -> PriceTable:
+        """The shipped table (or ``path``), then a LiteLLM-format price file, then ``settings.prices``.
+
+        The LiteLLM file defaults to ``litellm_prices.json`` in the config folder, if the user put
+        one there (LiteLLM's ``model_prices_and_context_window.json`` works as it is).
+        """
+        table = _shipped(path or resources_dir() / "prices.toml")
+        litellm_file = litellm_file or app_paths().config_dir / LITELLM_FILE
+        if litellm_file.is_file():
+            table = table.with_litellm(litellm_file)
+        if settings is not None and settings.prices:
+            table = table.with_overrides(settings.prices)
+        return table
+
+    def with_litellm(self, path: Path) -> PriceTable:
+        """Add rows from a LiteLLM-format JSON file (USD per token; ``*_above_<N>k_tokens`` tiers)."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            message = f"The price file {path.name} could not be read ({exc}); it was ignored."
+            log.warning(message)
+            return PriceTable(self._prices, self.plans, self._aliases, [*self.warnings, message])
+        rows: dict[str, dict[str, Any]] = {}
+        for model, entry in data.items():
+            if isinstance(entry, dict):
+                row = _from_litellm(entry, source=f"{path.name} (LiteLLM format)")
+                if row is not None:
+                    rows[model] = row
+        return self.with_overrides(rows)
 
     @classmethod
     def from_toml(cls, text: str, origin: str = "prices.toml") -> PriceTable:
@@ -272,6 +302,31 @@ def _rates(row: Mapping[str, Any], fallback: Rates | None = None) -> Rates:
     )
 
 
+_LITELLM_RATES = {"input_cost_per_token": "input", "output_cost_per_token": "output",
+                  "cache_creation_input_token_cost": "cache_write",
+                  "cache_creation_input_token_cost_above_1hr": "cache_write_1h",
+                  "cache_read_input_token_cost": "cache_read"}
+_LITELLM_TIER = re.compile(r"^(?P<base>.+)_above_(?P<k>\d+)k_tokens$")
+
+
+def _from_litellm(entry: Mapping[str, Any], source: str) -> dict[str, Any] | None:
+    """One LiteLLM entry as a row of our own (USD per million); None without input and output prices."""
+    row: dict[str, Any] = {"source": source, "date": ""}
+    for key, value in entry.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        if key in _LITELLM_RATES:
+            row[_LITELLM_RATES[key]] = round(value * PER_MILLION, 9)
+            continue
+        tier = _LITELLM_TIER.match(key)
+        if tier and tier["base"] in _LITELLM_RATES:
+            row["tier_threshold"] = int(tier["k"]) * 1000
+            row["above_" + _LITELLM_RATES[tier["base"]]] = round(value * PER_MILLION, 9)
+    if isinstance(entry.get("litellm_provider"), str):
+        row["provider"] = entry["litellm_provider"]
+    return row if "input" in row and "output" in row else None
+
+
 def _above(row: Mapping[str, Any], existing: Rates | None, base: Rates) -> Rates | None:
     """Higher-tier rates from an ``[above]`` table or flat ``above_input`` keys (settings hold numbers only)."""
     above = existing
@@ -306,6 +361,6 @@ def _merge(existing: ModelPrice, row: Mapping[str, Any]) -> ModelPrice:
         rates=_rates(row, existing.rates),
         tier_threshold=int(threshold) if threshold is not None else None,
         above=above,
-        source="your settings (over " + existing.source + ")",
+        source=f"{row.get('source', 'your settings')} (over {existing.source})",
         date=str(row.get("date", existing.date)),
     )

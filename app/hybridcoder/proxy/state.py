@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from hybridcoder.ledger.store import UsageLedger
@@ -26,6 +27,8 @@ from hybridcoder.routing.router import Router
 
 log = logging.getLogger(__name__)
 
+#: How long finished requests wait to be written to the ledger together (seconds).
+RECORD_BATCH_S = 0.25
 #: Substrings of model names that are embedding models (never picked as a chat model).
 EMBED_HINTS = ("embed", "bge-", "minilm", "e5-")
 
@@ -50,6 +53,8 @@ class ProxyState:
             for exhausted in (False, True)
         }
         self._background: set[asyncio.Future[Any]] = set()
+        self._finished: list[tuple[RequestTrace, dict[str, Any] | None, float]] = []
+        self._flush_handle: asyncio.TimerHandle | None = None
 
     # -- routing ----------------------------------------------------------------------------
     def budget_exhausted(self) -> bool:
@@ -97,17 +102,38 @@ class ProxyState:
 
     # -- recording --------------------------------------------------------------------------
     def record(self, trace: RequestTrace, body: dict[str, Any] | None) -> None:
-        """Queue the ledger row (microseconds); prompt text only when the user turned storage on."""
+        """Note a finished request; its ledger row is built and queued shortly after, in a batch.
+
+        Handing rows to the ledger one by one would wake its writer thread after every
+        request, and the writer's Python work would then compete for the GIL with the
+        next request. Batching every ``RECORD_BATCH_S`` keeps the request path at one
+        list append and the writer at one transaction per batch. ``aclose`` (and
+        :meth:`flush_records`) hand over whatever is left, so a clean stop loses nothing.
+        """
         if self.ledger is None:
             return
-        if self.config.store_prompts and body is not None:
-            trace.prompt_text = last_user_text(body)
-        try:
-            self.ledger.record(trace.record(body))
-        except Exception:  # recording must never break a request
-            log.exception("could not record a request")
+        self._finished.append((trace, body, time.perf_counter()))
+        if self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_later(RECORD_BATCH_S, self.flush_records)
+
+    def flush_records(self) -> None:
+        """Build the noted requests' rows and queue them in the ledger now."""
+        self._flush_handle = None
+        finished, self._finished = self._finished, []
+        if self.ledger is None:
+            return
+        for trace, body, end in finished:
+            try:
+                if self.config.store_prompts and body is not None:
+                    trace.prompt_text = last_user_text(body)
+                self.ledger.record(trace.record(body, end))
+            except Exception:  # recording must never break proxying
+                log.exception("could not record a request")
 
     async def aclose(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+        self.flush_records()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         backends = [self.config.local, *(c.backend for c in self.config.clouds.values())]
