@@ -116,6 +116,47 @@ def run_fake_ollama(ready: Any) -> None:
     asyncio.run(main())
 
 
+# --- a bare relay, for scale -----------------------------------------------------------------------
+
+def run_bare_relay(upstream_port: int, ready: Any) -> None:
+    """uvicorn + one aiohttp client session, relaying bytes: no auth, routing, translation or recording.
+
+    Not a target, a yardstick: what this machine charges for one extra HTTP hop right now.
+    """
+    import socket
+
+    import aiohttp
+    import uvicorn
+
+    session: aiohttp.ClientSession | None = None
+    target = f"http://127.0.0.1:{upstream_port}/api/chat"
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        nonlocal session
+        if scope["type"] == "lifespan":
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = (await receive())["body"]
+        if session is None:
+            session = aiohttp.ClientSession()
+        async with session.post(target, data=body, headers={"Content-Type": "application/json"}) as response:
+            data = await response.read()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/x-ndjson"), (b"content-length", b"%d" % len(data))]})
+        await send({"type": "http.response.body", "body": data})
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    ready.put(sock.getsockname()[1])
+    config = uvicorn.Config(app, log_config=None, access_log=False, loop="uvloop" if _has("uvloop") else "asyncio",
+                            http="httptools" if _has("httptools") else "h11", proxy_headers=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
 # --- the proxy -----------------------------------------------------------------------------------
 
 def run_proxy(upstream_port: int, home: str, ready: Any) -> None:
@@ -146,7 +187,7 @@ def run_proxy(upstream_port: int, home: str, ready: Any) -> None:
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 _counter = 0
@@ -170,7 +211,8 @@ async def _timed(session: Any, url: str, body: bytes, headers: dict[str, str]) -
     return (ttfb - start) * 1000, (time.perf_counter() - start) * 1000, b"".join(rest)
 
 
-async def measure(proxy: str, upstream: str, rounds: int, stream_rounds: int, rps_seconds: float) -> dict[str, Any]:
+async def measure(proxy: str, upstream: str, bare: str, rounds: int, stream_rounds: int,
+                  rps_seconds: float) -> dict[str, Any]:
     import aiohttp
 
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
@@ -196,11 +238,15 @@ async def measure(proxy: str, upstream: str, rounds: int, stream_rounds: int, rp
         async with session.post(chat_url, data=proxy_body, headers=plain) as response:
             assert response.status == 401  # auth is really on
 
-        direct_ns, proxied_ns = [], []
+        for _ in range(100):
+            await _timed(session, bare, direct_body, plain)
+        direct_ns, proxied_ns, bare_ns = [], [], []
         for _ in range(rounds):
             direct_ns.append((await _timed(session, direct_url, direct_body, plain))[1])
             proxied_ns.append((await _timed(session, chat_url, proxy_body, auth))[1])
+            bare_ns.append((await _timed(session, bare, direct_body, plain))[1])
         results["nonstream"] = (direct_ns, proxied_ns)
+        results["bare"] = bare_ns
 
         d_ttfb, d_total, p_ttfb, p_total = [], [], [], []
         for _ in range(stream_rounds):
@@ -218,7 +264,8 @@ async def measure(proxy: str, upstream: str, rounds: int, stream_rounds: int, rp
             done = 0
             deadline = time.perf_counter() + rps_seconds
 
-            async def client(url: str = url, body: bytes = body, headers: dict[str, str] = headers) -> None:
+            async def client(url: str = url, body: bytes = body, headers: dict[str, str] = headers,
+                             deadline: float = deadline) -> None:
                 nonlocal done
                 while time.perf_counter() < deadline:
                     await _timed(session, url, body, headers)
@@ -239,7 +286,7 @@ def agent_request_30k() -> dict[str, Any]:
         "name": f"tool_{i}", "description": "Does one thing in the workspace. " * 10,
         "parameters": {"type": "object", "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
                        "required": ["path"]}}} for i in range(25)]
-    source = "def handler(event, context):\n    return {'status': 200, 'body': event.get('body')}\n" * 120
+    source = "def handler(event, context):\n    return {'status': 200, 'body': event.get('body')}\n" * 85
     messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
     for i in range(10):
         messages.append({"role": "user", "content": f"<file path=\"src/module_{i}.py\">\n{source}</file>"})
@@ -308,20 +355,21 @@ def main() -> int:
     proxy_proc = ctx.Process(target=run_proxy, args=(upstream_port, home, ready), daemon=True)
     proxy_proc.start()
     proxy_port = ready.get(timeout=60)
+    bare_proc = ctx.Process(target=run_bare_relay, args=(upstream_port, ready), daemon=True)
+    bare_proc.start()
+    bare_port = ready.get(timeout=60)
     try:
-        try:
+        run: Any = asyncio.run
+        if _has("uvloop"):
             import uvloop
 
             run = uvloop.run
-        except ImportError:
-            run = asyncio.run
         results = run(measure(f"http://127.0.0.1:{proxy_port}", f"http://127.0.0.1:{upstream_port}",
-                              rounds, stream_rounds, rps_seconds))
+                              f"http://127.0.0.1:{bare_port}/", rounds, stream_rounds, rps_seconds))
     finally:
-        proxy_proc.terminate()
-        upstream_proc.terminate()
-        proxy_proc.join(10)
-        upstream_proc.join(10)
+        for process in (proxy_proc, bare_proc, upstream_proc):
+            process.terminate()
+            process.join(10)
     decision_median, decision_p99, decision_tokens = measure_decision(300)
 
     direct, proxied = results["nonstream"]
@@ -356,6 +404,9 @@ def main() -> int:
           f"{added['stream_median']:9.3f}")
     print(f"{'20-chunk stream, total p99 (ms)':44} {_percentile(d_total, 0.99):9.3f} "
           f"{_percentile(p_total, 0.99):9.3f} {added['stream_p99']:9.3f}")
+    bare = results["bare"]
+    print(f"{'for scale: bare relay, median (ms)':44} {med(direct):9.3f} {med(bare):9.3f} "
+          f"{med(bare) - med(direct):9.3f}   (uvicorn + aiohttp, nothing else)")
     print(f"{'requests/s, 32 concurrent clients':44} {results['rps_direct']:9.0f} {results['rps_proxy']:9.0f}")
     print(f"{'routing decision, 30k-token agent (ms)':44} {'':9} {decision_median:9.3f}   (p99 {decision_p99:.3f})")
     print()

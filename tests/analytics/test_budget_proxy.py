@@ -6,6 +6,7 @@ injected clock) on every request; the tracker hears of each cloud request from t
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import time
 from datetime import datetime, timedelta
@@ -52,7 +53,7 @@ def _run(ollama: OllamaEmulator, anthropic: AnthropicEmulator, monkeypatch: pyte
     settings = proxy_settings(ollama, anthropic, **{"budget.daily_usd": 0.5, "budget.on_exhausted": on_exhausted})
     clock = Clock(datetime.now())
     tracker = BudgetTracker(app_paths().ledger_file, settings, now=clock)
-    config = ProxyConfig.from_settings(settings).replace(budget_exhausted=tracker.exhausted)
+    config = dataclasses.replace(ProxyConfig.from_settings(settings), budget_exhausted=tracker.exhausted)
     server = ProxyServer(config=config).start()
     outcomes: list[tuple[int, str, str | None]] = []
     states: list[dict[str, object]] = []

@@ -113,6 +113,8 @@ def start_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Runni
         server.stop()
 
 
+StartProxy = Callable[..., RunningProxy]
+
 CHAT = [{"role": "user", "content": "explain this function: def add(a, b): return a + b"}]
 READ_FILE_TOOL = {
     "type": "function",

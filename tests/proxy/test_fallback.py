@@ -12,10 +12,10 @@ import pytest
 
 from tests.emulators.anthropic import AnthropicEmulator, ToolUse
 from tests.emulators.ollama import OllamaEmulator, ScriptedToolCall
-from tests.proxy.conftest import CHAT, READ_FILE_TOOL
+from tests.proxy.conftest import CHAT, READ_FILE_TOOL, StartProxy
 
 
-def test_local_down_goes_to_the_cloud(anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+def test_local_down_goes_to_the_cloud(anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(None, anthropic_emulator)  # nothing listens where Ollama should be
     reply = proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT)
     assert reply.choices[0].message.content == "Echo: " + CHAT[0]["content"]
@@ -28,7 +28,7 @@ def test_local_down_goes_to_the_cloud(anthropic_emulator: AnthropicEmulator, sta
 def test_local_error_before_first_byte_streams_from_the_cloud(fault: str, cause: str,
                                                               ollama_emulator: OllamaEmulator,
                                                               anthropic_emulator: AnthropicEmulator,
-                                                              start_proxy) -> None:
+                                                              start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     ollama_emulator.fail_next(fault, path="/api/chat")
     chunks = list(proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT, stream=True))
@@ -38,7 +38,7 @@ def test_local_error_before_first_byte_streams_from_the_cloud(fault: str, cause:
 
 
 def test_time_to_first_token_timeout_falls_back(ollama_emulator: OllamaEmulator,
-                                                anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+                                                anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator, **{"proxy.first_token_timeout_s": 0.3})
     ollama_emulator.first_token_delay_s = 5.0
     started = time.monotonic()
@@ -52,7 +52,7 @@ def test_time_to_first_token_timeout_falls_back(ollama_emulator: OllamaEmulator,
 @pytest.mark.parametrize("arguments", ['{"path": "a.py"', {"wrong": "a.py"}])
 def test_invalid_local_tool_call_is_retried_on_the_cloud(arguments: object, ollama_emulator: OllamaEmulator,
                                                          anthropic_emulator: AnthropicEmulator,
-                                                         start_proxy) -> None:
+                                                         start_proxy: StartProxy) -> None:
     """Broken JSON or a missing required parameter never reaches the agent: the cloud answers instead."""
     # A high threshold keeps this agent request local first, with the cloud as fallback.
     proxy = start_proxy(ollama_emulator, anthropic_emulator, **{"routing.threshold": 1.0})
@@ -69,7 +69,7 @@ def test_invalid_local_tool_call_is_retried_on_the_cloud(arguments: object, olla
 
 
 def test_valid_local_tool_call_is_passed_on(ollama_emulator: OllamaEmulator,
-                                            anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+                                            anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator, **{"routing.threshold": 1.0})
     ollama_emulator.script_reply(tool_calls=[ScriptedToolCall("read_file", {"path": "b.py"})])
     reply = proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT, tools=[READ_FILE_TOOL])
@@ -83,7 +83,7 @@ def test_valid_local_tool_call_is_passed_on(ollama_emulator: OllamaEmulator,
 @pytest.mark.parametrize(("status", "cause"), [(429, "cloud_rate_limited"), (529, "cloud_overloaded")])
 def test_cloud_overloaded_is_served_locally_when_the_router_chose_the_cloud(
         status: int, cause: str, ollama_emulator: OllamaEmulator, anthropic_emulator: AnthropicEmulator,
-        start_proxy) -> None:
+        start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     anthropic_emulator.fail_next(status, retry_after=0.01, times=5)
     reply = proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT, tools=[READ_FILE_TOOL])
@@ -96,7 +96,7 @@ def test_cloud_overloaded_is_served_locally_when_the_router_chose_the_cloud(
                                                       (529, openai.InternalServerError)])
 def test_cloud_overloaded_is_a_clear_error_when_the_cloud_was_asked_for(
         status: int, error_class: type[Exception], ollama_emulator: OllamaEmulator,
-        anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+        anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     anthropic_emulator.fail_next(status, retry_after=0.01, times=5)
     with pytest.raises(error_class) as caught:
@@ -109,7 +109,7 @@ def test_cloud_overloaded_is_a_clear_error_when_the_cloud_was_asked_for(
 
 
 def test_rejected_cloud_key_names_which_key(ollama_emulator: OllamaEmulator,
-                                            anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+                                            anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     anthropic_emulator.api_key = "sk-ant-api03-a-different-key-000000000000"
     with pytest.raises(openai.APIStatusError) as caught:
@@ -121,7 +121,7 @@ def test_rejected_cloud_key_names_which_key(ollama_emulator: OllamaEmulator,
 
 
 def test_client_retry_escalates_to_the_cloud(ollama_emulator: OllamaEmulator,
-                                             anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+                                             anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     client = proxy.openai()
     client.chat.completions.create(model="hybrid-auto", messages=CHAT)
@@ -134,7 +134,7 @@ def test_client_retry_escalates_to_the_cloud(ollama_emulator: OllamaEmulator,
     assert len(anthropic_emulator.message_bodies()) == 1
 
 
-def test_without_a_cloud_key_everything_is_local(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_without_a_cloud_key_everything_is_local(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     client = proxy.openai()
     client.chat.completions.create(model="hybrid-auto", messages=CHAT, tools=[READ_FILE_TOOL])
@@ -147,7 +147,7 @@ def test_without_a_cloud_key_everything_is_local(ollama_emulator: OllamaEmulator
     assert rows[1]["fallback_cause"] == "no_cloud_key"
 
 
-def test_local_down_without_cloud_is_a_clear_error(start_proxy) -> None:
+def test_local_down_without_cloud_is_a_clear_error(start_proxy: StartProxy) -> None:
     proxy = start_proxy(None)
     with pytest.raises(openai.APIStatusError) as caught:
         proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT)
@@ -156,7 +156,7 @@ def test_local_down_without_cloud_is_a_clear_error(start_proxy) -> None:
     assert isinstance(body, dict) and body["code"] == "local_unreachable" and "ollama serve" in body["message"]
 
 
-def test_client_disconnect_cancels_the_upstream(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_client_disconnect_cancels_the_upstream(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     ollama_emulator.chunk_delay_s = 0.05
     ollama_emulator.script_reply(chunks=[f"tok{i} " for i in range(400)])
@@ -172,7 +172,7 @@ def test_client_disconnect_cancels_the_upstream(ollama_emulator: OllamaEmulator,
 
 
 def test_client_disconnect_while_waiting_for_the_first_token(ollama_emulator: OllamaEmulator,
-                                                             start_proxy) -> None:
+                                                             start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     ollama_emulator.first_token_delay_s = 30
     body = json.dumps({"model": "hybrid-auto", "messages": CHAT, "stream": True}).encode()
@@ -184,3 +184,56 @@ def test_client_disconnect_while_waiting_for_the_first_token(ollama_emulator: Ol
     assert ollama_emulator.wait_for(lambda: ollama_emulator.cancelled >= 1, timeout=5)
     (row,) = proxy.rows(1)
     assert row["status"] == 499
+
+
+@pytest.mark.parametrize("on_exhausted", ["local", "ask"])
+def test_used_up_budget_keeps_requests_local(on_exhausted: str, ollama_emulator: OllamaEmulator,
+                                            anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
+    proxy = start_proxy(ollama_emulator, anthropic_emulator,
+                        **{"budget.daily_usd": 0.000001, "budget.on_exhausted": on_exhausted})
+    client = proxy.openai()
+    client.chat.completions.create(model="hybrid-cloud", messages=CHAT)  # spends past the cap
+    proxy.rows(1)
+    client.chat.completions.create(model="hybrid-auto", messages=CHAT, tools=[READ_FILE_TOOL])
+    rows = proxy.rows(2)
+    assert rows[0]["route"] == "cloud"
+    assert rows[1]["route"] == "local" and rows[1]["reasons"] == ["budget_exhausted"]
+    if on_exhausted == "ask":
+        with pytest.raises(openai.APIStatusError) as caught:
+            client.chat.completions.create(model="hybrid-cloud", messages=[{"role": "user", "content": "more"}])
+        assert caught.value.status_code == 402
+    else:
+        reply = client.chat.completions.create(model="hybrid-cloud", messages=[{"role": "user", "content": "more"}])
+        assert reply.choices[0].message.content == "Echo: more"
+        assert proxy.rows(3)[2]["fallback_cause"] == "budget_exhausted"
+    assert len(anthropic_emulator.message_bodies()) == 1
+
+
+def test_failure_after_the_first_byte_is_an_in_stream_error(ollama_emulator: OllamaEmulator,
+                                                            anthropic_emulator: AnthropicEmulator,
+                                                            start_proxy: StartProxy) -> None:
+    """Once text reached the client, switching models would splice two answers: say what broke instead."""
+    proxy = start_proxy(ollama_emulator, anthropic_emulator)
+    ollama_emulator.script_reply(chunks=["one ", "two ", "three ", "four "])
+    ollama_emulator.fail_next("in_stream_error", path="/api/chat", after_chunks=2, message="model crashed")
+    received: list[str] = []
+    with pytest.raises(openai.APIError) as caught:
+        for chunk in proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT, stream=True):
+            received.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
+    assert "".join(received).startswith("one ") and "model crashed" in str(caught.value)
+    assert anthropic_emulator.message_bodies() == []
+    (row,) = proxy.rows(1)
+    assert row["route"] == "local" and row["status"] >= 500 and row["error"]
+
+
+def test_non_streaming_failure_mid_answer_still_falls_back(ollama_emulator: OllamaEmulator,
+                                                           anthropic_emulator: AnthropicEmulator,
+                                                           start_proxy: StartProxy) -> None:
+    """A non-streaming answer is collected before anything is sent, so a mid-answer failure is unseen."""
+    proxy = start_proxy(ollama_emulator, anthropic_emulator)
+    ollama_emulator.script_reply(chunks=["one ", "two ", "three "])
+    ollama_emulator.fail_next("drop", path="/api/chat", after_chunks=2)
+    reply = proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT)
+    assert reply.choices[0].message.content == "Echo: " + CHAT[0]["content"]
+    (row,) = proxy.rows(1)
+    assert (row["route"], row["first_choice"]) == ("cloud", "local") and row["fallback_cause"].startswith("local_")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tests.emulators.ollama import OllamaEmulator
+from tests.proxy.conftest import StartProxy
 
 ENDPOINTS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/hybrid/route",
              "/api/chat", "/api/generate", "/api/embed", "/api/show"]
@@ -55,7 +56,7 @@ def _bad_bodies(rng: random.Random) -> Iterator[bytes]:
             yield good[:cut].encode() + bytes([rng.randrange(128, 256)])
 
 
-def test_thousand_hostile_requests_get_only_4xx(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_thousand_hostile_requests_get_only_4xx(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     rng = random.Random(20261125)
     bodies = _bad_bodies(rng)

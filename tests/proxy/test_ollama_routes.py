@@ -7,14 +7,14 @@ import ollama
 import pytest
 
 from tests.emulators.ollama import OllamaEmulator
-from tests.proxy.conftest import RunningProxy
+from tests.proxy.conftest import RunningProxy, StartProxy
 
 
 def _client(proxy: RunningProxy) -> ollama.Client:
     return ollama.Client(host=proxy.url, timeout=20, headers={"Authorization": f"Bearer {proxy.token}"})
 
 
-def test_ollama_client_works_through_the_proxy(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_ollama_client_works_through_the_proxy(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     client = _client(proxy)
     with proxy.http() as http:
@@ -48,7 +48,7 @@ def test_ollama_client_works_through_the_proxy(ollama_emulator: OllamaEmulator, 
     assert {r["route"] for r in rows} == {"local"}
 
 
-def test_ollama_errors_pass_through_in_ollama_format(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_ollama_errors_pass_through_in_ollama_format(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     client = _client(proxy)
     with pytest.raises(ollama.ResponseError) as missing:
@@ -65,7 +65,7 @@ def test_ollama_errors_pass_through_in_ollama_format(ollama_emulator: OllamaEmul
     assert [r["status"] for r in rows] == [404, 400, 502]
 
 
-def test_ollama_down_is_an_ollama_format_error(start_proxy) -> None:
+def test_ollama_down_is_an_ollama_format_error(start_proxy: StartProxy) -> None:
     proxy = start_proxy(None)
     with httpx.Client(base_url=proxy.url, headers={"Authorization": f"Bearer {proxy.token}"}) as http:
         response = http.get("/api/tags")

@@ -7,14 +7,17 @@ import json
 import openai
 import pytest
 
+from hybridcoder.keys import KeyStore
 from tests.emulators.anthropic import AnthropicEmulator, ToolUse
 from tests.emulators.ollama import OllamaEmulator, ScriptedToolCall
-from tests.proxy.conftest import CHAT, CLOUD_MODEL, READ_FILE_TOOL
+from tests.emulators.openai import DEFAULT_KEY as OPENAI_KEY
+from tests.emulators.openai import OpenAIEmulator
+from tests.proxy.conftest import CHAT, CLOUD_MODEL, READ_FILE_TOOL, StartProxy
 
 
 def test_chat_routine_request_is_answered_locally_and_recorded(ollama_emulator: OllamaEmulator,
                                                                anthropic_emulator: AnthropicEmulator,
-                                                               start_proxy) -> None:
+                                                               start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     reply = proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT)
 
@@ -32,7 +35,7 @@ def test_chat_routine_request_is_answered_locally_and_recorded(ollama_emulator: 
     assert row["reasons"] and row["fallback_cause"] is None
 
 
-def test_streaming_with_usage_chunk(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_streaming_with_usage_chunk(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     ollama_emulator.script_reply(chunks=["def ", "add", "(a, b)", ":"])
     chunks = list(proxy.openai().chat.completions.create(
@@ -47,7 +50,7 @@ def test_streaming_with_usage_chunk(ollama_emulator: OllamaEmulator, start_proxy
 
 
 def test_tools_round_trip_on_the_cloud(ollama_emulator: OllamaEmulator, anthropic_emulator: AnthropicEmulator,
-                                       start_proxy) -> None:
+                                       start_proxy: StartProxy) -> None:
     """An agent request goes to the cloud; the tool call, then the tool result, round-trip exactly."""
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     client = proxy.openai()
@@ -87,7 +90,7 @@ def test_tools_round_trip_on_the_cloud(ollama_emulator: OllamaEmulator, anthropi
     assert rows[0]["model"] == CLOUD_MODEL and rows[0]["tokens_estimated"] == 0
 
 
-def test_local_tools_round_trip_without_a_cloud_key(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_local_tools_round_trip_without_a_cloud_key(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     ollama_emulator.script_reply(tool_calls=[ScriptedToolCall("read_file", {"path": "a.py"})])
     reply = proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT, tools=[READ_FILE_TOOL])
@@ -101,7 +104,7 @@ def test_local_tools_round_trip_without_a_cloud_key(ollama_emulator: OllamaEmula
 @pytest.mark.parametrize(("model", "route"), [("hybrid-local", "local"), ("hybrid-cloud", "cloud"),
                                               ("qwen2.5-coder:7b", "local"), (CLOUD_MODEL, "cloud")])
 def test_model_name_picks_the_side(model: str, route: str, ollama_emulator: OllamaEmulator,
-                                   anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+                                   anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     reply = proxy.openai().chat.completions.create(model=model, messages=CHAT)
     assert reply.choices[0].message.content
@@ -112,7 +115,7 @@ def test_model_name_picks_the_side(model: str, route: str, ollama_emulator: Olla
 
 def test_override_word_sends_to_the_cloud_and_is_stripped(ollama_emulator: OllamaEmulator,
                                                           anthropic_emulator: AnthropicEmulator,
-                                                          start_proxy) -> None:
+                                                          start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     reply = proxy.openai().chat.completions.create(
         model="hybrid-auto", messages=[{"role": "user", "content": "@cloud what is 2+2?"}])
@@ -122,7 +125,7 @@ def test_override_word_sends_to_the_cloud_and_is_stripped(ollama_emulator: Ollam
     assert "override_cloud" in row["reasons"]
 
 
-def test_unknown_model_is_a_404_listing_valid_names(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_unknown_model_is_a_404_listing_valid_names(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     with pytest.raises(openai.NotFoundError) as caught:
         proxy.openai().chat.completions.create(model="llama-9000", messages=CHAT)
@@ -135,7 +138,7 @@ def test_unknown_model_is_a_404_listing_valid_names(ollama_emulator: OllamaEmula
 
 
 def test_models_lists_virtual_local_and_cloud(ollama_emulator: OllamaEmulator,
-                                              anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+                                              anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     ids = [m.id for m in proxy.openai().models.list()]
     assert ids[:3] == ["hybrid-auto", "hybrid-local", "hybrid-cloud"]
@@ -145,7 +148,7 @@ def test_models_lists_virtual_local_and_cloud(ollama_emulator: OllamaEmulator,
 
 def test_fim_completion_is_local_raw_or_with_suffix(ollama_emulator: OllamaEmulator,
                                                     anthropic_emulator: AnthropicEmulator,
-                                                    start_proxy) -> None:
+                                                    start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     client = proxy.openai()
     plain = client.completions.create(model="hybrid-auto", prompt="def add(a, b):\n    ", suffix="\n",
@@ -163,7 +166,7 @@ def test_fim_completion_is_local_raw_or_with_suffix(ollama_emulator: OllamaEmula
     assert [(r["kind"], r["route"]) for r in rows] == [("autocomplete", "local")] * 2
 
 
-def test_embeddings_are_local(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_embeddings_are_local(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     reply = proxy.openai().embeddings.create(model="hybrid-auto", input=["a", "b"])
     assert len(reply.data) == 2 and len(reply.data[0].embedding) == ollama_emulator.embedding_dim
@@ -172,7 +175,7 @@ def test_embeddings_are_local(ollama_emulator: OllamaEmulator, start_proxy) -> N
 
 
 def test_route_preview_decides_without_forwarding(ollama_emulator: OllamaEmulator,
-                                                  anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+                                                  anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     with proxy.http() as http:
         agent = http.post("/hybrid/route", json={"model": "hybrid-auto", "messages": CHAT,
@@ -186,3 +189,31 @@ def test_route_preview_decides_without_forwarding(ollama_emulator: OllamaEmulato
     assert health.json()["status"] == "ok" and health.json()["cloud"] == "anthropic"
     assert ollama_emulator.requests_to("/api/chat") == [] and anthropic_emulator.message_bodies() == []
     assert proxy.rows() == []
+
+
+def test_openai_as_the_cloud_provider(ollama_emulator: OllamaEmulator, openai_emulator: OpenAIEmulator,
+                                      start_proxy: StartProxy) -> None:
+    KeyStore().set("openai", OPENAI_KEY)
+    proxy = start_proxy(ollama_emulator, **{"cloud.provider": "openai", "cloud.openai_model": "gpt-5.2",
+                                            "cloud.openai_base_url": openai_emulator.base_url})
+    client = proxy.openai()
+    reply = client.chat.completions.create(model="hybrid-cloud", messages=CHAT)
+    assert reply.choices[0].message.content
+    assert "gpt-5.2" in [m.id for m in client.models.list()]
+    (row,) = proxy.rows(1)
+    assert (row["route"], row["provider"], row["model"]) == ("cloud", "openai", "gpt-5.2")
+
+
+def test_openai_compatible_server_as_the_local_backend(openai_emulator: OpenAIEmulator,
+                                                       start_proxy: StartProxy) -> None:
+    """A team's shared GPU box (LM Studio, llama.cpp, vLLM) serves the local side by URL."""
+    openai_emulator.api_key = None
+    openai_emulator.models = ("team-coder-32b",)
+    proxy = start_proxy(None, **{"local.kind": "openai", "local.openai_url": openai_emulator.base_url,
+                                 "models.chat": "team-coder-32b"})
+    client = proxy.openai()
+    reply = client.chat.completions.create(model="hybrid-auto", messages=CHAT)
+    assert reply.choices[0].message.content
+    assert "team-coder-32b" in [m.id for m in client.models.list()]
+    (row,) = proxy.rows(1)
+    assert (row["route"], row["provider"], row["model"]) == ("local", "openai-compatible", "team-coder-32b")

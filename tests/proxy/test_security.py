@@ -11,12 +11,12 @@ import pytest
 from hybridcoder.proxy.redact import redact_body, redact_text
 from tests.emulators.anthropic import AnthropicEmulator
 from tests.emulators.ollama import OllamaEmulator
-from tests.proxy.conftest import CHAT
+from tests.proxy.conftest import CHAT, StartProxy
 
 CHAT_BODY = {"model": "hybrid-auto", "messages": CHAT}
 
 
-def test_no_token_is_401_on_every_surface(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_no_token_is_401_on_every_surface(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     with httpx.Client(base_url=proxy.url, timeout=10) as http:
         chat = http.post("/v1/chat/completions", json=CHAT_BODY)
@@ -43,7 +43,7 @@ def test_no_token_is_401_on_every_surface(ollama_emulator: OllamaEmulator, start
     {"Sec-Fetch-Site": "cross-site"},
 ])
 def test_browser_and_rebinding_requests_are_403(headers: dict[str, str], ollama_emulator: OllamaEmulator,
-                                                start_proxy) -> None:
+                                                start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     with proxy.http() as http:
         response = http.post("/v1/chat/completions", json=CHAT_BODY, headers=headers)
@@ -54,7 +54,7 @@ def test_browser_and_rebinding_requests_are_403(headers: dict[str, str], ollama_
     assert ollama_emulator.requests_to("/api/chat") == []
 
 
-def test_loopback_names_and_editor_webviews_are_allowed(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_loopback_names_and_editor_webviews_are_allowed(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     port = proxy.server.port
     with proxy.http() as http:
@@ -63,7 +63,7 @@ def test_loopback_names_and_editor_webviews_are_allowed(ollama_emulator: OllamaE
             assert http.get("/v1/models", headers=headers).status_code == 200
 
 
-def test_oversized_body_is_413_declared_or_chunked(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_oversized_body_is_413_declared_or_chunked(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, **{"proxy.max_body_bytes": 64 * 1024})
     big = {"model": "hybrid-auto", "messages": [{"role": "user", "content": "x" * 100_000}]}
     with proxy.http() as http:
@@ -87,7 +87,7 @@ DOTENV = "DATABASE_PASSWORD=correct-horse-battery"
 
 
 def test_planted_secrets_never_reach_the_cloud(ollama_emulator: OllamaEmulator,
-                                               anthropic_emulator: AnthropicEmulator, start_proxy) -> None:
+                                               anthropic_emulator: AnthropicEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator)
     prompt = (f"@cloud Why does this deploy fail?\n```\n{DOTENV}\nexport STRIPE_SECRET_KEY='rk_live_{'9' * 24}'\n```\n"
               f"{PRIVATE_KEY}\naws: {AWS_KEY} openai: {OPENAI_KEY}\ndb: postgres://app:hunter2hunter2@db:5432/x")
@@ -107,7 +107,7 @@ def test_planted_secrets_never_reach_the_cloud(ollama_emulator: OllamaEmulator,
 
 def test_redaction_can_be_switched_off_and_never_touches_local(ollama_emulator: OllamaEmulator,
                                                                anthropic_emulator: AnthropicEmulator,
-                                                               start_proxy) -> None:
+                                                               start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator, anthropic_emulator, **{"routing.redact_secrets": False})
     client = proxy.openai()
     client.chat.completions.create(model="hybrid-cloud", messages=[{"role": "user", "content": DOTENV}])

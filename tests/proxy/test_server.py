@@ -16,10 +16,10 @@ import pytest
 
 from hybridcoder.proxy.server import ProxyServer, ProxyStartError
 from tests.emulators.ollama import OllamaEmulator
-from tests.proxy.conftest import CHAT, TOKEN, proxy_settings
+from tests.proxy.conftest import CHAT, TOKEN, StartProxy, proxy_settings
 
 
-def test_start_stop_restart_and_nothing_lost(ollama_emulator: OllamaEmulator, start_proxy) -> None:
+def test_start_stop_restart_and_nothing_lost(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
     proxy = start_proxy(ollama_emulator)
     body = {"model": "hybrid-auto", "messages": CHAT}
     with ThreadPoolExecutor(8) as pool, proxy.http() as http:

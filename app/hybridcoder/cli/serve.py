@@ -50,14 +50,14 @@ def _serve(args: argparse.Namespace) -> int:
     keys = KeyStore(allow_file_fallback=settings.keys.allow_file_fallback)
     config = ProxyConfig.from_settings(settings, keys, host=args.host, port=args.port,
                                        ollama_url=args.ollama_url, mode=args.mode)
-    server = ProxyServer(config=config)
+    server = ProxyServer(settings, config=config)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = signal.signal(signal.SIGTERM, on_signal) if hasattr(signal, "SIGTERM") else None
     server.start()
+    previous = signal.signal(signal.SIGTERM, on_signal) if hasattr(signal, "SIGTERM") else None
     try:
         _describe(server, config, args.show_token)
         try:

@@ -30,7 +30,6 @@ SSE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cache-control", b"no-cache"),
     (b"x-accel-buffering", b"no"),
 )
-NDJSON_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"content-type", b"application/x-ndjson"),)
 
 
 class ClientGone(Exception):
@@ -67,10 +66,6 @@ def _too_large(limit: int) -> str:
             "(settings: proxy.max_body_bytes).")
 
 
-def header_list(extra: tuple[tuple[bytes, bytes], ...] | list[tuple[bytes, bytes]] = ()) -> list[tuple[bytes, bytes]]:
-    return [JSON_TYPE, *extra]
-
-
 async def send_json_bytes(send: Send, status: int, payload: bytes,
                           headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """A complete JSON response in two ASGI messages (with a length, so no chunked framing)."""
@@ -103,18 +98,28 @@ class DisconnectWatch:
     (the upstream's next chunk, usually), whose ``finally`` closes the upstream.
     ``gone`` tells the handler that the cancellation was the client's doing, so it
     can swallow it instead of treating it as a server shutdown.
+
+    The watcher starts ``delay`` seconds after the request (a timer costs far less
+    than a task): most local answers are complete before then, and a client that
+    leaves a long generation is still noticed within that delay.
     """
 
-    __slots__ = ("_task", "_watcher", "gone")
+    __slots__ = ("_receive", "_task", "_timer", "_watcher", "gone")
 
-    def __init__(self, receive: Receive) -> None:
+    def __init__(self, receive: Receive, delay: float = 0.05) -> None:
         self.gone = False
+        self._receive = receive
         self._task = asyncio.current_task()
-        self._watcher: asyncio.Task[None] = asyncio.get_running_loop().create_task(self._watch(receive))
+        self._watcher: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(delay, self._start)
 
-    async def _watch(self, receive: Receive) -> None:
+    def _start(self) -> None:
+        self._timer = None
+        self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
         while True:
-            message = await receive()
+            message = await self._receive()
             if message["type"] == "http.disconnect":
                 self.gone = True
                 if self._task is not None:
@@ -123,6 +128,10 @@ class DisconnectWatch:
 
     def stop(self) -> None:
         """Stop watching (the response is complete); undo a cancel that raced the finish."""
-        self._watcher.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._watcher is not None:
+            self._watcher.cancel()
         if self.gone and self._task is not None:
             self._task.uncancel()

@@ -13,7 +13,6 @@ which key a cloud rejected).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,9 +71,6 @@ class ProxyConfig:
     def cloud(self) -> CloudChoice | None:
         """The provider ``hybrid-cloud`` and cloud routing use, when it has a key."""
         return self.clouds.get(self.cloud_provider)
-
-    def replace(self, **changes: object) -> ProxyConfig:
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
     def from_settings(cls, settings: Settings, keys: KeyStore | None = None, *, host: str | None = None,

@@ -197,6 +197,12 @@ class ReplayStream(ChatStream):
             return self._chunks.pop()
         raise StopAsyncIteration
 
+    def take(self) -> list[dict[str, Any]]:
+        """All remaining chunks at once, in order (the stream is empty afterwards)."""
+        chunks, self._chunks = self._chunks, []
+        chunks.reverse()
+        return chunks
+
     async def aclose(self) -> None:
         self._chunks.clear()
 

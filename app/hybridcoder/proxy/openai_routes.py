@@ -37,7 +37,7 @@ from hybridcoder.proxy.backends.base import ChatStream, Usage
 from hybridcoder.proxy.catalog import VIRTUAL_MODELS
 from hybridcoder.proxy.eager import next_now
 from hybridcoder.proxy.errors import BadRequest, ProxyError, UpstreamError
-from hybridcoder.proxy.fallback import Opened, merge_tool_call_delta, open_chat, plan_chat
+from hybridcoder.proxy.fallback import Opened, ReplayStream, merge_tool_call_delta, open_chat, plan_chat
 from hybridcoder.proxy.recording import RequestTrace, client_from_request, estimate_tokens_of_chars
 from hybridcoder.proxy.retry import conversation_fingerprint
 from hybridcoder.proxy.state import ProxyState
@@ -282,7 +282,7 @@ async def send_chat_completion(exchange: Exchange, stream: ChatStream) -> None:
     finish_reason: str | None = None
     first: dict[str, Any] | None = None
     try:
-        async for chunk in stream:
+        for chunk in await _all_chunks(stream):
             if first is None:
                 first = chunk
             choices = chunk.get("choices")
@@ -320,6 +320,13 @@ async def send_chat_completion(exchange: Exchange, stream: ChatStream) -> None:
     exchange.started = True
     trace.first_byte()
     await send_json_bytes(exchange.send, 200, orjson.dumps(reply), [JSON_TYPE, *_route_headers(trace)])
+
+
+async def _all_chunks(stream: ChatStream) -> list[dict[str, Any]]:
+    """Every chunk of a finished answer (a collected ReplayStream hands its list over directly)."""
+    if isinstance(stream, ReplayStream):
+        return stream.take()
+    return [chunk async for chunk in stream]
 
 
 # --- FIM completions ---------------------------------------------------------------------------

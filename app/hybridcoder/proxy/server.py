@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 import threading
@@ -69,6 +70,8 @@ class ProxyServer:
             config = ProxyConfig.from_settings(settings, keys, host=host, port=port, ollama_url=ollama_url,
                                                mode=mode)
         self.config = config
+        self.settings = settings
+        self._budget: Any = None
         self.ledger: UsageLedger | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -92,8 +95,16 @@ class ProxyServer:
             return self
         self._socket = self._bind()
         self.port = self._socket.getsockname()[1]
-        self.ledger = UsageLedger(self.config.ledger_path) if self.config.ledger_path is not None else None
+        self.ledger = None
+        if self.config.ledger_path is not None:
+            retention = self.settings.ledger.retention_days if self.settings is not None else None
+            self.ledger = UsageLedger(self.config.ledger_path, retention_days=retention or None)
+            self._watch_budget(self.ledger)
         app = create_app(self.config, ledger=self.ledger)
+        # Everything imported and built so far lives as long as the process: keep the
+        # cyclic GC from rescanning it (tens of thousands of objects, the SDKs' types
+        # included) in every full collection, which would show up as latency spikes.
+        gc.freeze()
         uv_config = uvicorn.Config(
             app, host=self.config.host, port=self.port, log_config=None, access_log=False,
             loop=event_loop_kind(), http=http_kind(), lifespan="on", server_header=False, proxy_headers=False,
@@ -112,6 +123,19 @@ class ProxyServer:
                 reason = f" ({self._failure})" if self._failure else ""
                 raise ProxyStartError(f"The proxy did not start on {self.url}{reason}; see the log file.")
         return self
+
+    def _watch_budget(self, ledger: UsageLedger) -> None:
+        """With a daily or monthly cap set, the proxy asks the budget tracker on every request."""
+        settings = self.settings
+        if settings is None or not (settings.budget.daily_usd > 0 or settings.budget.monthly_usd > 0):
+            return
+        from hybridcoder.analytics.budget import BudgetTracker
+
+        assert self.config.ledger_path is not None
+        tracker = BudgetTracker(self.config.ledger_path, settings)
+        tracker.attach(ledger)
+        self.config.budget_exhausted = tracker.exhausted
+        self._budget = tracker
 
     def _bind(self) -> socket.socket:
         host = self.config.host
@@ -171,6 +195,9 @@ class ProxyServer:
         if self.ledger is not None:
             self.ledger.close()
             self.ledger = None
+        if self._budget is not None:
+            self._budget.close()
+            self._budget = None
         self._thread = None
         self._server = None
 
