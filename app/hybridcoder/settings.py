@@ -191,7 +191,8 @@ class Settings:
             if name.startswith("_") or name == "load_warning":
                 continue
             value = getattr(self, name)
-            out[name] = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+            is_section = dataclasses.is_dataclass(value) and not isinstance(value, type)
+            out[name] = dataclasses.asdict(value) if is_section else value
         return out
 
     def save(self, path: Path | None = None) -> Path:

@@ -142,6 +142,6 @@ class MainWindow(QMainWindow):
             self.proxy.stop()
             self.proxy = None
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: Any) -> None:  # Qt's method name
         self.shutdown()
         super().closeEvent(event)
