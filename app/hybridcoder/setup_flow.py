@@ -213,9 +213,15 @@ class ChooseModels:
         chat = ctx.options.chat_model or (recommendation.chat.tag if recommendation.chat else "")
         auto = ctx.options.autocomplete_model or (
             recommendation.autocomplete.tag if recommendation.autocomplete else "")
-        if not chat or not auto:
+        shared_note = ""
+        if chat and not auto:
+            # Only one model fits: autocomplete shares the chat model (one model loaded, no second
+            # copy in memory). Qwen coder instruct models fill in the middle too.
+            auto = chat
+            shared_note = " Only one model fits this machine, so autocomplete shares the chat model."
+        if not chat:
             reason = " ".join(recommendation.warnings[:1])
-            raise SetupError("No model pair fits this machine's memory — pick models with --chat-model and "
+            raise SetupError("No model fits this machine's memory — pick models with --chat-model and "
                              "--autocomplete-model." + (f" ({reason})" if reason else ""))
 
         def context(tag: str, role: str, fallback: int) -> int:
@@ -232,7 +238,7 @@ class ChooseModels:
         ctx.state.choices.update({"chat": chat, "autocomplete": auto, "chat_context": models.chat_context,
                                   "autocomplete_context": models.autocomplete_context})
         ctx.state.record(self.name, "done", fingerprint=self._fingerprint(ctx))
-        return f"Chat model {chat} ({models.chat_context} tokens of context), autocomplete {auto}."
+        return f"Chat model {chat} ({models.chat_context} tokens of context), autocomplete {auto}.{shared_note}"
 
 
 # ---------------------------------------------------------------------------------------------

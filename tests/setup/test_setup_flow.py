@@ -248,3 +248,29 @@ def test_a_broken_tool_config_stops_setup_with_the_reset_hint(
     out = capsys.readouterr().out
     assert "line 7" in out and "--reset-broken" in out
     assert (home_dir / ".continue" / "config.yaml").read_bytes() == broken
+
+
+def test_a_machine_with_room_for_one_model_shares_it_for_autocomplete(
+        emulator: OllamaEmulator, home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hybridcoder.hardware.scan as scan_module
+    from hybridcoder.hardware.profile import HardwareProfile
+    from hybridcoder.recommend import recommend_models
+
+    tiny = HardwareProfile.described(ram_gb=3, gpu="none")  # CPU only, 3 GB: room for one model
+    recommendation = recommend_models(tiny)
+    assert recommendation.chat is not None and recommendation.autocomplete is None
+    monkeypatch.setattr(scan_module, "scan_hardware", lambda: tiny)
+    emulator.registry[recommendation.chat.tag] = dataclasses.replace(
+        emulator.registry[CHAT], name=recommendation.chat.tag, layers=())
+    settings = Settings()
+    settings.proxy.port = free_port()
+    settings.save()
+    result = SetupFlow(options=SetupOptions(ollama_url=emulator.url, cloud=False)).run()
+    try:
+        assert result.ok, [s.message for s in result.steps]
+        saved = Settings.load().models
+        assert saved.chat == saved.autocomplete == recommendation.chat.tag
+        assert "shares the chat model" in result.steps[0].message
+    finally:
+        if result.proxy is not None:
+            result.proxy.stop()

@@ -18,6 +18,7 @@ from hybridcoder.analytics.figures import GroupFigures
 from hybridcoder.analytics.periods import PERIOD_HELP, check_period_word
 from hybridcoder.cli._common import print_json
 from hybridcoder.paths import app_paths
+from hybridcoder.routing.learning import Learner
 from hybridcoder.settings import Settings
 
 ORDER = 60
@@ -63,8 +64,9 @@ def _print_stats(args: argparse.Namespace) -> int:
         budget = tracker.state()
     finally:
         tracker.close()
+    learning = Learner(enabled=settings.routing.learning, autosave=False).stats()
     if args.json:
-        print_json({**figures.as_json(), "budget": budget.as_json()})
+        print_json({**figures.as_json(), "budget": budget.as_json(), "routing_learning": learning})
         return 0
     if args.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -73,8 +75,11 @@ def _print_stats(args: argparse.Namespace) -> int:
         for period_name, values in budget.as_json().items():
             if isinstance(values, dict):
                 writer.writerows(("budget", period_name, k, "" if v is None else v) for k, v in values.items())
+        writer.writerows(("routing_learning", "", k, v) for k, v in learning.items())
         return 0
     _print_text(figures, budget.as_json(), sys.stdout)
+    sys.stdout.write(f"\nRouting learned from {learning['examples']:,} escalations; "
+                     f"{learning['avoided_round_trips']:,} failed-local round trips avoided since.\n")
     return 0
 
 
