@@ -46,3 +46,27 @@ def test_routing_mode_choice_is_saved(qtbot: QtBot) -> None:
     window.mode_box.setCurrentIndex(1)
     qtbot.waitUntil(lambda: window.message.text().startswith("Routing mode saved"), timeout=10000)
     assert Settings.load().routing.mode == "local"
+
+
+def test_usage_and_learning_are_shown_and_learning_can_be_reset(qtbot: QtBot) -> None:
+    from hybridcoder.ledger import RequestRecord, UsageLedger
+    from hybridcoder.paths import app_paths
+    from hybridcoder.routing.features import extract_features
+    from hybridcoder.routing.learning import Learner
+
+    with UsageLedger(app_paths().ledger_file) as ledger:
+        for route in ("local", "local", "local", "cloud"):
+            ledger.record(RequestRecord(kind="chat", route=route, model="m", prompt_tokens=100))
+    learner = Learner()
+    learner.observe(extract_features({"messages": [{"role": "user", "content": "port the app"}]},
+                                     "/v1/chat/completions"), "client_retry")
+    learner.save()
+
+    window = MainWindow(_settings())
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.usage_label.text() != "", timeout=20000)
+    assert window.usage_label.text().startswith("4 requests, 75% answered locally")
+    assert window.learning_label.text().startswith("1 escalations learned from")
+    window.reset_learning_button.click()
+    qtbot.waitUntil(lambda: window.learning_label.text().startswith("0 escalations"), timeout=20000)
+    assert Learner().stats()["examples"] == 0

@@ -23,9 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hybridcoder.analytics import compute_figures
 from hybridcoder.doctor import run_checks
 from hybridcoder.gui.workers import submit
+from hybridcoder.paths import app_paths
 from hybridcoder.proxy.server import ProxyServer
+from hybridcoder.routing.learning import Learner
 from hybridcoder.settings import Settings
 
 LEVEL_MARKS = {"ok": "✔", "warning": "⚠", "problem": "✖", "info": "•"}
@@ -61,11 +64,23 @@ class MainWindow(QMainWindow):
         self.mode_box.setCurrentIndex(values.index(mode) if mode in values else 0)
         self.mode_box.currentIndexChanged.connect(self.change_mode)
         form.addRow("Routing:", self.mode_box)
+        self.learning_label = QLabel("")
+        self.reset_learning_button = QPushButton("Reset learning")
+        self.reset_learning_button.setToolTip(
+            "Forget which kinds of request failed locally and went to the cloud.")
+        self.reset_learning_button.clicked.connect(self.reset_learning)
+        learning_row = QHBoxLayout()
+        learning_row.addWidget(self.learning_label, 1)
+        learning_row.addWidget(self.reset_learning_button)
+        form.addRow("Learning:", learning_row)
+        self.usage_label = QLabel("")
+        form.addRow("Today:", self.usage_label)
         layout.addWidget(proxy_box)
 
         checks_box = QGroupBox("Health checks")
         checks_layout = QVBoxLayout(checks_box)
         self.checks = QListWidget()
+        self.checks.setWordWrap(True)
         checks_layout.addWidget(self.checks)
         self.refresh_button = QPushButton("Check again")
         self.refresh_button.clicked.connect(self.refresh_checks)
@@ -77,9 +92,12 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.message)
         self.setCentralWidget(central)
         self.refresh_checks()
+        self.refresh_usage()
 
     # -- health checks ------------------------------------------------------------------
     def refresh_checks(self) -> None:
+        if hasattr(self, "usage_label"):
+            self.refresh_usage()
         self.refresh_button.setEnabled(False)
         self.checks.clear()
         self.checks.addItem("Checking this machine…")
@@ -96,6 +114,36 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, check.level)
             self.checks.addItem(item)
         self.refresh_button.setEnabled(True)
+
+    # -- usage and learning ---------------------------------------------------------------
+    def refresh_usage(self) -> None:
+        settings = self.settings
+
+        def summary() -> tuple[str, str]:
+            figures = compute_figures(app_paths().ledger_file, settings, "today")
+            local = figures.route("local")
+            saved = figures.savings.list_price_usd
+            usage = (f"{figures.requests:,} requests, {local.request_share:.0%} answered locally, "
+                     f"cloud spend ${figures.spend.usd:,.2f}"
+                     + (f", saved ${saved:,.2f} at list price" if saved is not None else ""))
+            learned = Learner(enabled=settings.routing.learning, autosave=False).stats()
+            learning = (f"{learned['examples']} escalations learned from, "
+                        f"{learned['avoided_round_trips']} round trips avoided")
+            return usage, learning
+
+        submit(summary, self._show_usage, self._show_error)
+
+    def _show_usage(self, texts: tuple[str, str]) -> None:
+        self.usage_label.setText(texts[0])
+        self.learning_label.setText(texts[1])
+
+    def reset_learning(self) -> None:
+        def reset() -> None:
+            Learner(autosave=False).reset()
+
+        submit(reset, lambda _: (self.message.setText(
+            "Routing forgot what it learned; a running proxy picks this up when it restarts."),
+            self.refresh_usage()), self._show_error)
 
     # -- proxy --------------------------------------------------------------------------
     def toggle_proxy(self) -> None:
