@@ -141,9 +141,11 @@ class MainWindow(QMainWindow):
         def reset() -> None:
             Learner(autosave=False).reset()
 
-        submit(reset, lambda _: (self.message.setText(
-            "Routing forgot what it learned; a running proxy picks this up when it restarts."),
-            self.refresh_usage()), self._show_error)
+        submit(reset, self._learning_reset, self._show_error)
+
+    def _learning_reset(self, _result: object) -> None:
+        self.message.setText("Routing forgot what it learned; a running proxy picks this up when it restarts.")
+        self.refresh_usage()
 
     # -- proxy --------------------------------------------------------------------------
     def toggle_proxy(self) -> None:
