@@ -1,11 +1,13 @@
-"""Plumbing shared by the cloud emulators: a threaded HTTP/1.1 server on 127.0.0.1 with streaming.
+"""Plumbing shared by the emulators: a threaded HTTP/1.1 server on 127.0.0.1 with streaming.
 
-An emulator subclasses :class:`EmulatorServer` and implements ``handle(exchange)``. The
-exchange reads the request, writes JSON or a chunked stream, notices promptly when the
-client closes its end (that is how ``cancelled`` is counted) and sleeps without missing
-a disconnect.
+An emulator subclasses :class:`EmulatorServer` (cloud emulators: each request recorded with
+its headers) or :class:`HTTPEmulator` (its own record type) and implements ``handle(exchange)``.
+The exchange reads the request, writes JSON or a chunked stream, notices promptly when the
+client closes its end (that is how ``cancelled`` is counted), sleeps without missing a
+disconnect, and can drop the connection on purpose (a fault).
 
-Never binds anything but 127.0.0.1; never blocks a test on a client that went away.
+Never binds anything but 127.0.0.1 unless an emulator is told to; never blocks a test on a
+client that went away.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple, Self
+from typing import Any, Generic, NamedTuple, Protocol, Self, TypeVar
 
 
 class RecordedRequest(NamedTuple):
@@ -34,11 +36,16 @@ class ClientGone(Exception):
     """The client closed the connection mid-answer."""
 
 
+class Dropped(Exception):
+    """The emulator cut the connection on purpose (an injected fault); not a cancellation."""
+
+
 class Exchange:
     """One request and its response."""
 
-    def __init__(self, handler: _Handler) -> None:
+    def __init__(self, handler: _Handler, json_content_type: str = "application/json") -> None:
         self.handler = handler
+        self.json_content_type = json_content_type
         self.method = handler.command
         self.path = handler.path.split("?", 1)[0]
         self.headers = {k.lower(): v for k, v in handler.headers.items()}
@@ -64,10 +71,14 @@ class Exchange:
             handler.send_header("Content-Length", str(length))
         handler.end_headers()
 
+    def respond(self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        """A complete answer; a HEAD request gets the headers only."""
+        self._start(status, content_type, len(data), headers)
+        if self.method != "HEAD":
+            self._write(data)
+
     def json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        self._start(status, "application/json", len(data), headers)
-        self._write(data)
+        self.respond(status, json.dumps(payload).encode(), self.json_content_type, headers)
 
     def start_stream(self, content_type: str, headers: dict[str, str] | None = None) -> None:
         self._start(200, content_type, None, headers)
@@ -106,6 +117,13 @@ class Exchange:
                 raise ClientGone
             time.sleep(min(left, 0.005))
 
+    def drop(self) -> None:
+        """Cut the connection now, without a word (the client sees it close mid-answer)."""
+        self.handler.close_connection = True
+        with contextlib.suppress(OSError):
+            self.handler.connection.shutdown(socket.SHUT_RDWR)
+        raise Dropped
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -116,6 +134,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Like Go's net/http: without this, headers and body in two writes wait ~40 ms for a delayed ACK.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, add=True)
 
     def finish(self) -> None:
@@ -146,17 +167,21 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, emulator: EmulatorServer) -> None:
+    def __init__(self, emulator: HTTPEmulator[Any], address: tuple[str, int]) -> None:
         self.emulator = emulator
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(address, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Quiet for connection resets (normal in cancellation tests); loud for emulator bugs."""
+        """Quiet for connection resets (normal in cancellation tests); loud for emulator bugs, kept for the test."""
         exc = sys.exc_info()[1]
-        if not isinstance(exc, OSError):
-            traceback.print_exc()
+        if exc is None or isinstance(exc, OSError):
+            return
+        with self.emulator._lock:
+            if not any(seen is exc for seen in self.emulator.server_errors):  # _dispatch may have kept it
+                self.emulator.server_errors.append(exc)
+        traceback.print_exc()
 
     def track(self, sock: socket.socket, *, add: bool) -> None:
         with self.connections_lock:
@@ -170,23 +195,40 @@ class _Server(ThreadingHTTPServer):
             self.connections.clear()
 
 
-class EmulatorServer:
-    """Lifecycle, request log and cancellation count; subclasses implement :meth:`handle`."""
+class _Recorded(Protocol):
+    @property
+    def path(self) -> str: ...
+
+
+RecordT = TypeVar("RecordT", bound=_Recorded)
+
+
+class HTTPEmulator(Generic[RecordT]):
+    """Lifecycle, request log and cancellation count; subclasses implement :meth:`_record` and :meth:`handle`."""
 
     name = "emulator"
+    #: Content-Type of :meth:`Exchange.json` answers.
+    json_content_type = "application/json"
+    #: True: ``stop()`` then ``start()`` comes back on the same port, and ``port`` is still known
+    #: after ``stop()`` (a service restart). False: every start gets a fresh ephemeral port.
+    keep_port = False
 
-    def __init__(self) -> None:
-        self.requests: list[RecordedRequest] = []
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.requests: list[RecordT] = []
         self.cancelled = 0
         #: Unexpected exceptions inside the emulator (should stay empty; tests may assert it).
         self.server_errors: list[BaseException] = []
         self._lock = threading.RLock()
+        self._host = host
+        self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> Self:
         if self._server is None:
-            self._server = _Server(self)
+            self._server = _Server(self, (self._host, self._port))
+            if self.keep_port:
+                self._port = int(self._server.server_address[1])
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                                             name=self.name, daemon=True)
             self._thread.start()
@@ -211,15 +253,18 @@ class EmulatorServer:
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError(f"the {self.name} is not running")
-        return int(self._server.server_address[1])
+        server = self._server
+        if server is not None:
+            return int(server.server_address[1])
+        if self.keep_port and self._port:
+            return self._port
+        raise RuntimeError(f"the {self.name} is not running")
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def requests_to(self, path: str) -> list[RecordedRequest]:
+    def requests_to(self, path: str) -> list[RecordT]:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
@@ -233,14 +278,16 @@ class EmulatorServer:
         return bool(predicate())
 
     def _dispatch(self, handler: _Handler) -> None:
-        ex = Exchange(handler)
+        ex = Exchange(handler, self.json_content_type)
         with self._lock:
-            self.requests.append(RecordedRequest(ex.method, ex.path, ex.headers, ex.body))
+            self.requests.append(self._record(ex))
         try:
             self.handle(ex)
         except ClientGone:
             with self._lock:
                 self.cancelled += 1
+            handler.close_connection = True
+        except Dropped:
             handler.close_connection = True
         except Exception as exc:  # an emulator bug: keep it visible to the test
             with self._lock:
@@ -248,5 +295,16 @@ class EmulatorServer:
             handler.close_connection = True
             raise
 
+    def _record(self, ex: Exchange) -> RecordT:
+        """What ``requests`` keeps of one request (called under the lock, in arrival order)."""
+        raise NotImplementedError
+
     def handle(self, ex: Exchange) -> None:
         raise NotImplementedError
+
+
+class EmulatorServer(HTTPEmulator[RecordedRequest]):
+    """The cloud emulators' base: ``requests`` keeps method, path, headers and body."""
+
+    def _record(self, ex: Exchange) -> RecordedRequest:
+        return RecordedRequest(ex.method, ex.path, ex.headers, ex.body)

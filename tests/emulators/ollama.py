@@ -43,21 +43,18 @@ client going away (so cancellation tests stay fast).
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import math
 import re
-import select
-import socket
 import struct
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
+
+from tests.emulators.http_base import Exchange, HTTPEmulator
 
 VERSION = "0.32.15"
 GIB = 1024**3
@@ -270,14 +267,6 @@ class _Loaded:
         return self.model.size + self.model.kv_bytes(self.num_ctx)
 
 
-class _ClientGone(Exception):
-    """The client closed the connection: count it as a cancelled stream."""
-
-
-class _Dropped(Exception):
-    """The emulator dropped the connection on purpose (a fault)."""
-
-
 def _parse_keep_alive(value: Any) -> float | None:
     """Seconds to keep a model loaded; None = forever; 0 = unload now. Default 5 minutes."""
     if value is None:
@@ -293,170 +282,25 @@ def _parse_keep_alive(value: Any) -> float | None:
     return None if number < 0 else number * scale
 
 
-# --------------------------------------------------------------------------- HTTP plumbing
-
-
-class _Exchange:
-    """One request/response on a handler: JSON replies, chunked streams, disconnect detection."""
-
-    def __init__(self, handler: _Handler, emulator: OllamaEmulator) -> None:
-        self.handler = handler
-        self.emulator = emulator
-        self.streaming = False
-
-    def _headers(self, status: int, content_type: str, length: int | None) -> None:
-        handler = self.handler
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Date", time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime()))
-        if length is None:
-            handler.send_header("Transfer-Encoding", "chunked")
-        else:
-            handler.send_header("Content-Length", str(length))
-        handler.end_headers()
-
-    def body(self, status: int, data: bytes, content_type: str) -> None:
-        self._headers(status, content_type, len(data))
-        if self.handler.command != "HEAD":
-            self._write(data)
-
-    def json(self, status: int, payload: Any) -> None:
-        self.body(status, json.dumps(payload).encode(), "application/json; charset=utf-8")
-
-    def start_stream(self, content_type: str) -> None:
-        self._headers(200, content_type, None)
-        self.streaming = True
-
-    def send(self, data: bytes) -> None:
-        if self.peer_gone():
-            raise _ClientGone
-        self._write(b"%x\r\n%s\r\n" % (len(data), data))
-
-    def end_stream(self) -> None:
-        self._write(b"0\r\n\r\n")
-        self.streaming = False
-
-    def _write(self, data: bytes) -> None:
-        try:
-            self.handler.wfile.write(data)
-            self.handler.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError) as exc:
-            raise _ClientGone from exc
-
-    def peer_gone(self) -> bool:
-        """True when the client closed its end (a readable socket with nothing to read)."""
-        sock = self.handler.connection
-        try:
-            readable, _, _ = select.select([sock], [], [], 0)
-            if not readable:
-                return False
-            return bool(sock.recv(1, socket.MSG_PEEK) == b"")
-        except (OSError, ValueError):
-            return True
-
-    def sleep(self, seconds: float) -> None:
-        """Wait, but notice promptly when the client goes away."""
-        deadline = time.monotonic() + seconds
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            if self.peer_gone():
-                raise _ClientGone
-            time.sleep(min(left, 0.01))
-
-    def drop(self) -> None:
-        self.handler.close_connection = True
-        with contextlib.suppress(OSError):
-            self.handler.connection.shutdown(socket.SHUT_RDWR)
-        raise _Dropped
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read ``emulator.requests`` instead."""
-
-    def setup(self) -> None:
-        super().setup()
-        # Like Go's net/http: without this, headers and body in two writes wait ~40 ms for a delayed ACK.
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection, add=True)
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):
-            super().finish()
-        self.server.track(self.connection, add=False)
-
-    def _handle(self) -> None:
-        self.server.emulator._dispatch(self)
-
-    do_GET = do_POST = do_DELETE = do_HEAD = _handle
-
-    def read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            out = bytearray()
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return bytes(out)
-                out += self.rfile.read(size)
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, emulator: OllamaEmulator, host: str, port: int = 0) -> None:
-        self.emulator = emulator
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__((host, port), _Handler)
-
-    def track(self, sock: socket.socket, *, add: bool) -> None:
-        with self.connections_lock:
-            if add:
-                self.connections.add(sock)
-            else:
-                self.connections.discard(sock)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that hang up are normal; anything else is an emulator bug, kept for the test to see."""
-        import sys
-        import traceback
-
-        exc = sys.exc_info()[1]
-        if isinstance(exc, OSError):
-            return
-        self.emulator.server_errors.append(exc)
-        traceback.print_exc()
-
-    def close_all(self) -> None:
-        with self.connections_lock:
-            for sock in list(self.connections):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            self.connections.clear()
-
-
 # --------------------------------------------------------------------------- the emulator
 
 
-class OllamaEmulator:
-    """A fake Ollama on 127.0.0.1:<ephemeral port>; use as a context manager or ``start()``/``stop()``."""
+class OllamaEmulator(HTTPEmulator[RecordedRequest]):
+    """A fake Ollama on 127.0.0.1:<ephemeral port>; use as a context manager or ``start()``/``stop()``.
+
+    ``stop()`` then ``start()`` comes back on the same port, and ``port`` is still known after
+    ``stop()`` (so tests can probe a dead Ollama).
+    """
+
+    name = "ollama-emulator"
+    json_content_type = "application/json; charset=utf-8"
+    keep_port = True
 
     def __init__(self, *, installed: Iterable[str] | None = DEFAULT_INSTALLED,
                  registry: dict[str, EmulatedModel] | None = None, host: str = "127.0.0.1",
                  port: int = 0) -> None:
+        super().__init__(host=host, port=port)
         self.version = VERSION
-        self._lock = threading.RLock()
         self.registry: dict[str, EmulatedModel] = registry if registry is not None else default_catalog()
         self.models: dict[str, EmulatedModel] = {}
         #: bytes of each blob already on "disk" (what makes an interrupted pull resume)
@@ -477,56 +321,9 @@ class OllamaEmulator:
         self.reply_text: Callable[[str], str] = lambda text: f"Echo: {text}"
         self.faults: list[Fault] = []
         self.replies: list[ScriptedReply] = []
-        self.requests: list[RecordedRequest] = []
         self.request_headers: list[dict[str, str]] = []
-        self.cancelled = 0
-        #: unexpected exceptions inside the emulator (should stay empty)
-        self.server_errors: list[BaseException | None] = []
         self.loaded: dict[str, _Loaded] = {}
         self._ids = 0
-        self._host = host
-        self._port = port
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # ---- lifecycle
-
-    def start(self) -> OllamaEmulator:
-        if self._server is None:
-            self._server = _Server(self, self._host, self._port)
-            self._port = int(self._server.server_address[1])  # keep it: a restart reuses the same port
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="ollama-emulator", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop answering: the port refuses connections afterwards and open streams are cut."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.close_all()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> OllamaEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The port it listens on (still known after ``stop()``, so tests can probe a dead Ollama)."""
-        if not self._port:
-            raise RuntimeError("the emulator was never started")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def host(self) -> str:
@@ -560,68 +357,41 @@ class OllamaEmulator:
             self.replies.append(reply)
         return reply
 
-    def requests_to(self, path: str) -> list[RecordedRequest]:
-        with self._lock:
-            return [r for r in self.requests if r.path == path]
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-        """Poll ``predicate`` until true or timeout (e.g. ``lambda: emu.cancelled >= 1``)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.01)
-        return bool(predicate())
-
     # ---- dispatch
 
-    def _dispatch(self, handler: _Handler) -> None:
-        path = handler.path.split("?", 1)[0]
-        method = handler.command
-        ex = _Exchange(handler, self)
-        raw = handler.read_body()
-        body: Any = None
-        bad_json = False
-        if raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body, bad_json = raw.decode("utf-8", "replace"), True
+    def _record(self, ex: Exchange) -> RecordedRequest:
+        self.request_headers.append(ex.headers)
+        return RecordedRequest(ex.method, ex.path, ex.body)
+
+    def handle(self, ex: Exchange) -> None:
+        path, method, body = ex.path, ex.method, ex.body
         with self._lock:
-            self.requests.append(RecordedRequest(method, path, body))
-            self.request_headers.append({k.lower(): v for k, v in handler.headers.items()})
             fault = next((f for f in self.faults if f.matches(path)), None)
             if fault is not None:
                 self.faults.remove(fault)
         openai = path.startswith("/v1/")
-        try:
-            if fault is not None and fault.kind == "stall" and fault.after_chunks <= 0:
-                ex.sleep(fault.delay_s)
-                fault = None
-            if fault is not None and fault.kind in ("http_500", "status", "oom"):
-                message = fault.message or (
-                    "model requires more system memory (9.5 GiB) than is available (3.1 GiB)"
-                    if fault.kind == "oom" else "internal server error")
-                self._error(ex, fault.status, message, openai)
-                return
-            if fault is not None and fault.kind == "drop" and fault.after_chunks <= 0:
-                ex.drop()
-            if bad_json or (method == "POST" and raw and not isinstance(body, dict)):
-                self._error(ex, 400, "invalid character 'x' looking for beginning of value" if bad_json
-                            else "json: cannot unmarshal into Go value", openai)
-                return
-            self._route(ex, method, path, body if isinstance(body, dict) else {}, bool(raw), fault)
-        except _ClientGone:
-            with self._lock:
-                self.cancelled += 1
-            handler.close_connection = True
-        except _Dropped:
-            handler.close_connection = True
+        if fault is not None and fault.kind == "stall" and fault.after_chunks <= 0:
+            ex.sleep(fault.delay_s)
+            fault = None
+        if fault is not None and fault.kind in ("http_500", "status", "oom"):
+            message = fault.message or (
+                "model requires more system memory (9.5 GiB) than is available (3.1 GiB)"
+                if fault.kind == "oom" else "internal server error")
+            self._error(ex, fault.status, message, openai)
+            return
+        if fault is not None and fault.kind == "drop" and fault.after_chunks <= 0:
+            ex.drop()
+        if ex.bad_json or (method == "POST" and ex.raw and not isinstance(body, dict)):
+            self._error(ex, 400, "invalid character 'x' looking for beginning of value" if ex.bad_json
+                        else "json: cannot unmarshal into Go value", openai)
+            return
+        self._route(ex, method, path, body if isinstance(body, dict) else {}, bool(ex.raw), fault)
 
-    def _route(self, ex: _Exchange, method: str, path: str, body: dict[str, Any], has_body: bool,
+
+    def _route(self, ex: Exchange, method: str, path: str, body: dict[str, Any], has_body: bool,
                fault: Fault | None) -> None:
         if method in ("GET", "HEAD") and path == "/":
-            ex.body(200, b"Ollama is running", "text/plain; charset=utf-8")
+            ex.respond(200, b"Ollama is running", "text/plain; charset=utf-8")
         elif method in ("GET", "HEAD") and path == "/api/version":
             ex.json(200, {"version": self.version})
         elif method in ("GET", "HEAD") and path == "/api/tags":
@@ -655,9 +425,9 @@ class OllamaEmulator:
             else:
                 ex.json(200, self._v1_model(model))
         else:
-            ex.body(404, b"404 page not found", "text/plain")
+            ex.respond(404, b"404 page not found", "text/plain")
 
-    def _error(self, ex: _Exchange, status: int, message: str, openai: bool) -> None:
+    def _error(self, ex: Exchange, status: int, message: str, openai: bool) -> None:
         if not openai:
             ex.json(status, {"error": message})
             return
@@ -705,7 +475,7 @@ class OllamaEmulator:
                 })
         return {"models": out}
 
-    def _show(self, ex: _Exchange, body: dict[str, Any]) -> None:
+    def _show(self, ex: Exchange, body: dict[str, Any]) -> None:
         name = str(body.get("model") or body.get("name") or "")
         model = self._find(name)
         if model is None:
@@ -740,7 +510,7 @@ class OllamaEmulator:
 
     # ---- pull / delete
 
-    def _pull(self, ex: _Exchange, body: dict[str, Any], fault: Fault | None) -> None:
+    def _pull(self, ex: Exchange, body: dict[str, Any], fault: Fault | None) -> None:
         name = str(body.get("model") or body.get("name") or "")
         if not name or not _NAME_RE.match(name):
             ex.json(400, {"error": "invalid model name"})
@@ -834,7 +604,7 @@ class OllamaEmulator:
                     "read tcp 192.168.1.20:51234->104.18.8.90:443: read: connection reset by peer")
         return "an error was encountered while running the model"
 
-    def _delete(self, ex: _Exchange, body: dict[str, Any], has_body: bool) -> None:
+    def _delete(self, ex: Exchange, body: dict[str, Any], has_body: bool) -> None:
         name = str(body.get("model") or body.get("name") or "")
         if not has_body or not name:
             ex.json(400, {"error": "missing request body" if not has_body else "model is required"})
@@ -852,7 +622,7 @@ class OllamaEmulator:
             for layer in model.layers:
                 if layer.digest not in in_use:
                     self.blobs.pop(layer.digest, None)
-        ex.body(200, b"", "text/plain")
+        ex.respond(200, b"", "text/plain")
 
     # ---- generation
 
@@ -883,7 +653,7 @@ class OllamaEmulator:
                 self.replies.remove(reply)
             return reply
 
-    def _model_or_error(self, ex: _Exchange, body: dict[str, Any], openai: bool,
+    def _model_or_error(self, ex: Exchange, body: dict[str, Any], openai: bool,
                         capability: str | None) -> EmulatedModel | None:
         name = str(body.get("model") or "")
         if not name:
@@ -899,7 +669,7 @@ class OllamaEmulator:
             return None
         return model
 
-    def _stream_pieces(self, ex: _Exchange, pieces: list[Any], fault: Fault | None,
+    def _stream_pieces(self, ex: Exchange, pieces: list[Any], fault: Fault | None,
                        render: Callable[[Any], bytes], error_line: Callable[[str], bytes],
                        content_type: str, load_ns: int) -> None:
         """Write ``pieces`` as a stream with latency and injected faults."""
@@ -923,7 +693,7 @@ class OllamaEmulator:
         stall = fault.delay_s if fault is not None and fault.kind == "stall" else 0.0
         return self.first_token_delay_s + (self.load_delay_s if load_ns else 0.0) + stall
 
-    def _apply_stream_fault(self, ex: _Exchange, fault: Fault, error_line: Callable[[str], bytes]) -> None:
+    def _apply_stream_fault(self, ex: Exchange, fault: Fault, error_line: Callable[[str], bytes]) -> None:
         if fault.kind == "drop":
             ex.drop()
         ex.send(error_line(fault.message or "an error was encountered while running the model: unexpected EOF"))
@@ -945,7 +715,7 @@ class OllamaEmulator:
             return pieces[:limit], "length"
         return pieces, reply.done_reason
 
-    def _generate(self, ex: _Exchange, body: dict[str, Any], fault: Fault | None) -> None:
+    def _generate(self, ex: Exchange, body: dict[str, Any], fault: Fault | None) -> None:
         model = self._model_or_error(ex, body, False, None)
         if model is None:
             return
@@ -994,7 +764,7 @@ class OllamaEmulator:
         self._stream_pieces(ex, [*items, final], fault, lambda o: json.dumps(o).encode() + b"\n",
                             lambda m: json.dumps({"error": m}).encode() + b"\n", "application/x-ndjson", load_ns)
 
-    def _load_or_unload(self, ex: _Exchange, model: EmulatedModel, options: dict[str, Any], keep_alive: Any,
+    def _load_or_unload(self, ex: Exchange, model: EmulatedModel, options: dict[str, Any], keep_alive: Any,
                         extra: dict[str, Any]) -> None:
         if _parse_keep_alive(keep_alive) == 0:
             self._unload(model)
@@ -1025,7 +795,7 @@ class OllamaEmulator:
         return sum(self._count_tokens(self._text_of(m.get("content"))) + 3
                    for m in messages if isinstance(m, dict))
 
-    def _chat(self, ex: _Exchange, body: dict[str, Any], fault: Fault | None) -> None:
+    def _chat(self, ex: Exchange, body: dict[str, Any], fault: Fault | None) -> None:
         model = self._model_or_error(ex, body, False, "completion")
         if model is None:
             return
@@ -1087,7 +857,7 @@ class OllamaEmulator:
         norm = math.sqrt(sum(v * v for v in raw)) or 1.0
         return [round(v / norm, 6) for v in raw]
 
-    def _embed_inputs(self, ex: _Exchange, body: dict[str, Any], openai: bool) -> tuple[EmulatedModel, list[str]] | None:
+    def _embed_inputs(self, ex: Exchange, body: dict[str, Any], openai: bool) -> tuple[EmulatedModel, list[str]] | None:
         model = self._model_or_error(ex, body, openai, "embedding")
         if model is None:
             return None
@@ -1102,7 +872,7 @@ class OllamaEmulator:
             return None
         return model, [str(v) for v in inputs]
 
-    def _embed(self, ex: _Exchange, body: dict[str, Any]) -> None:
+    def _embed(self, ex: Exchange, body: dict[str, Any]) -> None:
         found = self._embed_inputs(ex, body, False)
         if found is None:
             return
@@ -1119,7 +889,7 @@ class OllamaEmulator:
     def _sse_error(self, message: str) -> bytes:
         return self._sse({"error": {"message": message, "type": "api_error", "param": None, "code": None}})
 
-    def _v1_chat(self, ex: _Exchange, body: dict[str, Any], fault: Fault | None) -> None:
+    def _v1_chat(self, ex: Exchange, body: dict[str, Any], fault: Fault | None) -> None:
         model = self._model_or_error(ex, body, True, "completion")
         if model is None:
             return
@@ -1175,7 +945,7 @@ class OllamaEmulator:
                             lambda e: b"data: [DONE]\n\n" if e == "[DONE]" else self._sse(e),
                             self._sse_error, "text/event-stream", load_ns)
 
-    def _v1_completions(self, ex: _Exchange, body: dict[str, Any], fault: Fault | None) -> None:
+    def _v1_completions(self, ex: Exchange, body: dict[str, Any], fault: Fault | None) -> None:
         model = self._model_or_error(ex, body, True, "completion")
         if model is None:
             return
@@ -1219,7 +989,7 @@ class OllamaEmulator:
                             lambda e: b"data: [DONE]\n\n" if e == "[DONE]" else self._sse(e),
                             self._sse_error, "text/event-stream", load_ns)
 
-    def _v1_embeddings(self, ex: _Exchange, body: dict[str, Any]) -> None:
+    def _v1_embeddings(self, ex: Exchange, body: dict[str, Any]) -> None:
         found = self._embed_inputs(ex, body, True)
         if found is None:
             return

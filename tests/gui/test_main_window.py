@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
+import pytest
+from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 
 from hybridcoder.gui.main_window import MainWindow
 from hybridcoder.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _jobs_finish_before_teardown() -> Iterator[None]:
+    yield
+    QThreadPool.globalInstance().waitForDone(20000)
 
 
 def _settings() -> Settings:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -187,10 +187,11 @@ class MainWindow(QMainWindow):
         self.refresh_button.setEnabled(True)
 
     def shutdown(self) -> None:
-        """Stop the proxy synchronously on quit (the only blocking call, at exit)."""
+        """Stop the proxy and let running jobs finish, synchronously on quit (the only blocking call, at exit)."""
         if self.proxy is not None:
             self.proxy.stop()
             self.proxy = None
+        QThreadPool.globalInstance().waitForDone(10000)
 
     def closeEvent(self, event: Any) -> None:  # Qt's method name
         self.shutdown()

@@ -35,12 +35,20 @@ class Job(QRunnable):
         try:
             result = self.fn()
         except HybridCoderError as exc:
-            self.signals.failed.emit(exc.message)
+            self._emit(self.signals.failed, exc.message)
         except Exception as exc:
             log.exception("background job failed")
-            self.signals.failed.emit(f"Unexpected error ({type(exc).__name__}); details are in the log file.")
+            self._emit(self.signals.failed, f"Unexpected error ({type(exc).__name__}); details are in the log file.")
         else:
-            self.signals.finished.emit(result)
+            self._emit(self.signals.finished, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            # The app is shutting down and the receiver is gone: nobody is left to tell.
+            log.debug("job finished after its window closed")
 
 
 #: Jobs in flight; holding them keeps their signal objects alive until they report.

@@ -18,7 +18,6 @@ This module must never log, store or return prompt text: features are numbers
 
 from __future__ import annotations
 
-import operator
 import re
 import zlib
 from collections.abc import Iterable, Mapping
@@ -183,7 +182,7 @@ class Features:
 
     def numbers(self) -> dict[str, float]:
         """The numeric features, for the ledger and for learning (never text)."""
-        out = dict(zip(_NUMERIC_FIELDS, map(float, _numeric_values(self))))
+        out = {name: float(getattr(self, name)) for name in _NUMERIC_FIELDS}
         out["kind_" + self.kind] = 1.0
         return out
 
@@ -200,7 +199,6 @@ class Features:
 
 _KINDS: tuple[Kind, ...] = ("autocomplete", "chat", "edit", "agent", "embed")
 _NUMERIC_FIELDS = tuple(f.name for f in fields(Features) if f.name not in ("kind", "override"))
-_numeric_values = operator.attrgetter(*_NUMERIC_FIELDS)
 
 
 def extract_features(body: Mapping[str, Any], endpoint: str = "/v1/chat/completions") -> Features:

@@ -159,8 +159,10 @@ class LogisticScorer:
         z = self.bias
         contributions: dict[str, float] = {}
         for name, value in x.items():
+            if not value:  # most features are 0 for any one request
+                continue
             weight = weights.get(name, 0.0)
-            if weight and value:
+            if weight:
                 # Only what the request has can be a reason ("no rules" is not a reason to go local).
                 z += weight * value
                 contributions[name] = weight * (value - means.get(name, 0.0))
