@@ -188,3 +188,20 @@ def test_a_model_spilling_onto_the_cpu_is_a_warning(bare_machine: Path, ollama_e
     checks = run_doctor(settings_for(ollama_emulator.url), profile=gpu_machine).checks
     spill = next(c for c in checks if c.area == "models" and c.level == "warning")
     assert "qwen2.5-coder:7b" in spill.text and "on the CPU" in spill.text and spill.fix
+
+
+def test_a_malformed_ollama_url_is_named_with_its_fix(bare_machine: Path) -> None:
+    checks = run_doctor(settings_for("not a url"), profile=cpu_machine()).checks
+    line = next(c for c in checks if c.area == "ollama")
+    assert line.level == "problem" and "is not a valid Ollama address" in line.text
+    assert line.fix is not None and "[ollama]" in line.fix
+
+
+def test_settings_of_the_wrong_kind_are_a_warning(bare_machine: Path, app_home: Path) -> None:
+    settings_file = app_home / "config" / "settings.toml"
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text('[proxy]\nport = "eleven"\n')
+    settings = Settings.load()
+    settings.ollama.url = closed_port_url()
+    line = next(c for c in run_doctor(settings, profile=cpu_machine()).checks if c.area == "settings")
+    assert line.level == "warning" and "proxy.port" in line.text

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hybridcoder.catalog import load_catalog
+from hybridcoder.errors import HybridCoderError
 from hybridcoder.hardware.profile import GIB, HardwareProfile
 from hybridcoder.recommend import Recommendation, fit_bytes, format_gb, recommend_models
 from hybridcoder.settings import Settings
@@ -113,6 +114,10 @@ def _check_settings(report: DoctorReport, settings: Settings) -> None:
     if settings.load_warning:
         report.add("settings", "warning", settings.load_warning,
                    "Review your settings; the broken file was kept next to the new one.")
+    elif settings.ignored_values:
+        report.add("settings", "warning",
+                   f"Ignored settings with the wrong kind of value (defaults used): {', '.join(settings.ignored_values)}.",
+                   "Correct them in the settings file (numbers without quotes, true/false for switches).")
     else:
         report.add("settings", "ok", "Settings file is readable.")
 
@@ -210,6 +215,9 @@ def _check_ollama(report: DoctorReport, settings: Settings, timeout: float) -> N
 
         manager = OllamaManager(settings.ollama.url, timeout=timeout)
         status = manager.status()
+    except HybridCoderError as exc:  # e.g. a malformed URL in settings: its sentence says what to fix
+        report.add("ollama", "problem", exc.message, "Correct `url` under [ollama] in your settings file.")
+        return
     except Exception as exc:
         log.warning("Ollama status check failed", exc_info=True)
         report.add("ollama", "problem", f"Ollama's state could not be checked ({type(exc).__name__}).",

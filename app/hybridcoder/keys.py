@@ -41,15 +41,17 @@ ENV_VARS: dict[str, str] = {
 TOKEN_NAME = "proxy-token"
 TOKEN_ENV = "HYBRIDCODER_TOKEN"
 FALLBACK_FILE_NAME = "keys-INSECURE-FILE.json"
+#: Real keys are 40-200 characters; anything much longer is a pasted file, not a key.
+MAX_KEY_LENGTH = 1024
 
 
 def mask(secret: str | None) -> str:
     """``sk-ant-api03-xxxx...abcd`` → ``sk-ant-...abcd``; short values show nothing."""
     if not secret:
         return "(none)"
-    if len(secret) < 12:
-        return "..." + "*" * 4
     prefix = secret[:7] if secret.startswith(("sk-ant-", "sk-proj")) else secret[:3]
+    if len(secret) - len(prefix) - 4 < 12:  # too short: prefix and tail would give most of it away
+        return "..." + "*" * 4
     return f"{prefix}...{secret[-4:]}"
 
 
@@ -112,6 +114,12 @@ class KeyStore:
         value = value.strip()
         if not value:
             raise KeyStoreError("The key is empty; paste the whole key and try again.")
+        if len(value) > MAX_KEY_LENGTH:
+            raise KeyStoreError(f"That is {len(value):,} characters, far too long for an API key; paste only the "
+                                "key and try again.")
+        if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
+            raise KeyStoreError("That does not look like an API key (it has spaces or unusual characters); "
+                                "paste only the key and try again.")
         if keyring_available():
             try:
                 keyring.set_password(SERVICE, provider, value)
@@ -126,7 +134,7 @@ class KeyStore:
         if not self.allow_file_fallback:
             raise KeyStoreError(
                 "No system keyring is available (on Linux, install and unlock GNOME Keyring or KWallet). "
-                "You can allow a plain file fallback with `hybridcoder keys set --allow-file`, or set "
+                f"You can allow a plain file fallback with `hybridcoder keys set {provider} --allow-file`, or set "
                 f"{ENV_VARS.get(provider, 'the environment variable')} instead."
             )
         self._file_set(provider, value)

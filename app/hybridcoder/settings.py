@@ -138,6 +138,8 @@ class Settings:
     _path: Path | None = field(default=None, repr=False, compare=False)
     #: Set when the file on disk was broken and moved aside during load.
     load_warning: str | None = field(default=None, repr=False, compare=False)
+    #: ``section.key`` of values in the file that had the wrong type, so the default was used.
+    ignored_values: list[str] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -146,7 +148,7 @@ class Settings:
         settings = cls()
         settings._path = path
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             return settings
         except OSError as exc:
@@ -154,13 +156,18 @@ class Settings:
             log.warning(settings.load_warning)
             return settings
         try:
-            document = tomlkit.parse(text)
-        except TOMLKitError as exc:
+            document = tomlkit.parse(raw.decode("utf-8"))
+        except (TOMLKitError, UnicodeDecodeError) as exc:
             aside = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
-            path.replace(aside)
-            settings.load_warning = (
-                f"Settings file was not valid TOML ({exc}); it was moved to {aside} and defaults are used."
-            )
+            try:
+                path.replace(aside)
+            except OSError as move_exc:
+                settings.load_warning = (f"Settings file {path} is not valid TOML ({exc}) and could not be moved "
+                                         f"aside ({move_exc.strerror}); defaults are used until you fix it.")
+            else:
+                settings.load_warning = (
+                    f"Settings file was not valid TOML ({exc}); it was moved to {aside} and defaults are used."
+                )
             log.warning(settings.load_warning)
             return settings
         settings._document = document
@@ -170,14 +177,20 @@ class Settings:
     def _apply(self, data: dict[str, Any]) -> None:
         for section_field in dataclasses.fields(self):
             name = section_field.name
-            if name.startswith("_") or name == "load_warning" or name not in data:
+            if name.startswith("_") or name in ("load_warning", "ignored_values") or name not in data:
                 continue
             value = data[name]
             current = getattr(self, name)
             if dataclasses.is_dataclass(current) and isinstance(value, dict):
                 for sub in dataclasses.fields(current):
                     if sub.name in value:
-                        setattr(current, sub.name, _coerce(getattr(current, sub.name), value[sub.name]))
+                        default = getattr(current, sub.name)
+                        coerced = _coerce(default, value[sub.name])
+                        if coerced is default and value[sub.name] != default:
+                            self.ignored_values.append(f"{name}.{sub.name}")
+                        setattr(current, sub.name, coerced)
+            elif dataclasses.is_dataclass(current):
+                self.ignored_values.append(name)  # e.g. `ollama = 5` where a [section] belongs
             elif name == "prices" and isinstance(value, dict):
                 self.prices = {
                     str(k): {str(pk): float(pv) for pk, pv in v.items() if isinstance(pv, int | float)}
@@ -188,7 +201,7 @@ class Settings:
         out: dict[str, Any] = {}
         for section_field in dataclasses.fields(self):
             name = section_field.name
-            if name.startswith("_") or name == "load_warning":
+            if name.startswith("_") or name in ("load_warning", "ignored_values"):
                 continue
             value = getattr(self, name)
             is_section = dataclasses.is_dataclass(value) and not isinstance(value, type)

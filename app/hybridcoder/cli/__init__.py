@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -45,6 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and ``python -m hybridcoder``."""
+    _replace_closed_streams()
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the commands are still being imported
+        print("Cancelled.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `hybridcoder doctor | head`: the reader left, which is fine
+        _silence_stdout()
+        return 0
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -53,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         setup_logging()
     except OSError as exc:
+        # Without a file handler, records would reach stderr unscrubbed through logging's last resort.
+        logging.getLogger("hybridcoder").addHandler(logging.NullHandler())
         print(f"hybridcoder: cannot write logs ({exc.strerror}); continuing without a log file.",
               file=sys.stderr)
     handler = getattr(args, "func", None)
@@ -61,10 +76,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return launch_app()
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return code
     except KeyboardInterrupt:
         print("Cancelled.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
     except HybridCoderError as exc:
         log.info("command %s failed: %s", args.command, exc.message)
         print(f"hybridcoder: {exc.message}", file=sys.stderr)
@@ -76,3 +95,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _replace_closed_streams() -> None:
+    """A closed stdin/stdout (``<&-``, ``>&-``) is None in Python; treat it like /dev/null."""
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout's descriptor at /dev/null so the exit flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture stdout)
+        pass

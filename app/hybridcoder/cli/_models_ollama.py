@@ -26,27 +26,45 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.set_defaults(func=cmd_list)
 
     pull = sub.add_parser("pull", help="download a model (Ctrl-C cancels; pulling again resumes)")
-    pull.add_argument("tag", metavar="TAG", help="model name and tag, e.g. qwen2.5-coder:7b")
+    pull.add_argument("tag", metavar="TAG", type=_tag, help="model name and tag, e.g. qwen2.5-coder:7b")
     pull.add_argument("--ollama-url", metavar="URL", help=url_help)
     pull.set_defaults(func=cmd_pull)
 
     remove = sub.add_parser("rm", help="delete a model from disk")
-    remove.add_argument("tag", metavar="TAG")
+    remove.add_argument("tag", metavar="TAG", type=_tag)
     remove.add_argument("--ollama-url", metavar="URL", help=url_help)
     remove.set_defaults(func=cmd_rm)
 
     load = sub.add_parser("load", help="load a model into memory now (and keep it there)")
-    load.add_argument("tag", metavar="TAG")
+    load.add_argument("tag", metavar="TAG", type=_tag)
     load.add_argument("--keep-alive", default="30m", metavar="DURATION",
                       help="how long it stays loaded when idle, e.g. 30m, 2h, -1 for forever (default 30m)")
-    load.add_argument("--num-ctx", type=int, metavar="TOKENS", help="context length to load it with")
+    load.add_argument("--num-ctx", type=_context_length, metavar="TOKENS", help="context length to load it with")
     load.add_argument("--ollama-url", metavar="URL", help=url_help)
     load.set_defaults(func=cmd_load)
 
     unload = sub.add_parser("unload", help="free the memory a model uses")
-    unload.add_argument("tag", metavar="TAG")
+    unload.add_argument("tag", metavar="TAG", type=_tag)
     unload.add_argument("--ollama-url", metavar="URL", help=url_help)
     unload.set_defaults(func=cmd_unload)
+
+
+def _tag(text: str) -> str:
+    """A model name as typed; an empty one is a usage error, not a request Ollama cannot parse."""
+    tag = text.strip()
+    if not tag:
+        raise argparse.ArgumentTypeError("give a model name and tag, e.g. qwen2.5-coder:7b")
+    return tag
+
+
+def _context_length(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a context length; give a number of tokens, e.g. 8192")
+    return value
 
 
 def _manager(args: argparse.Namespace) -> OllamaManager:

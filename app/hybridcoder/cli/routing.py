@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from hybridcoder.cli._common import print_json
+from hybridcoder.errors import HybridCoderError
 from hybridcoder.routing.learning import Learner
 from hybridcoder.settings import Settings
 
@@ -41,7 +42,12 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    Learner(autosave=False).reset()
+    learner = Learner(autosave=False)
+    learner.reset()
+    # Learner.save() only logs a failed write; what a restarted proxy would load is the truth.
+    if Learner(autosave=False).stats()["examples"]:
+        raise HybridCoderError(f"Could not save the reset to {learner.path}; check that folder's permissions "
+                               "and try again.")
     print("Routing forgot what it learned from your escalations. "
           "A running proxy picks this up when it restarts.")
     return 0

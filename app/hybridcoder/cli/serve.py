@@ -18,6 +18,7 @@ from types import FrameType
 
 from hybridcoder.errors import HybridCoderError
 from hybridcoder.keys import KeyStore, mask
+from hybridcoder.ollama import OllamaManager
 from hybridcoder.proxy.config import ProxyConfig
 from hybridcoder.proxy.security import is_loopback_host
 from hybridcoder.proxy.server import ProxyServer
@@ -47,6 +48,11 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings.load()
     if settings.load_warning:
         print(f"hybridcoder: {settings.load_warning}", file=sys.stderr)
+    if args.port is None and not 0 <= settings.proxy.port <= 65535:
+        raise HybridCoderError(f"The proxy port in your settings ({settings.proxy.port}) is not a port number; "
+                               "set [proxy] port to a number between 1024 and 65535, or pass --port.")
+    # Fail now on a malformed Ollama address rather than on every request later.
+    OllamaManager(args.ollama_url or settings.ollama.url)
     keys = KeyStore(allow_file_fallback=settings.keys.allow_file_fallback)
     config = ProxyConfig.from_settings(settings, keys, host=args.host, port=args.port,
                                        ollama_url=args.ollama_url, mode=args.mode)

@@ -142,12 +142,14 @@ def configure_tools(
             continue
         except OSError as exc:
             log.exception("configuring %s failed", name)
-            report.tools.append(ToolReport(name, "error", f"{label} could not be configured ({exc.strerror or exc}); "
-                                           "check the folder's permissions and try again."))
+            where = f": {exc.filename}" if exc.filename else ""
+            report.tools.append(ToolReport(name, "error", f"{label} could not be configured ({exc.strerror or exc}"
+                                           f"{where}); check the folder's permissions and try again."))
             continue
         notes = list(plan.notes)
         if not presence.present:
-            notes.insert(0, f"{label} was not found on this computer; its settings were written anyway.")
+            done = "would be written" if dry_run else "were written"
+            notes.insert(0, f"{label} was not found on this computer; its settings {done} anyway.")
         if dry_run:
             status = "would change" if outcome.diff else "unchanged"
             message = f"{label}: " + ("would change the files below" if outcome.diff else "already up to date")

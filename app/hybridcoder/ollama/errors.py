@@ -127,7 +127,13 @@ def classify_message(text: str, *, tag: str = "", url: str = "") -> OllamaError:
         return NetworkLost(details=text)
     if "not found" in low and tag:
         return ModelNotInstalled(tag, details=text)
-    return OllamaRequestFailed(f"Ollama reported an error: {text.strip().rstrip('.')}.", details=text)
+    first_line = " ".join(text.split())[:300]  # one line, however long the server's text is
+    return OllamaRequestFailed(f"Ollama reported an error: {first_line.rstrip('.')}.", details=text)
+
+
+def _looks_like_a_web_page(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith("<") and ("<html" in head or "<!doctype" in head or "<body" in head or "<h1" in head)
 
 
 def translate_error(exc: BaseException, *, url: str, tag: str = "") -> OllamaError:
@@ -135,6 +141,9 @@ def translate_error(exc: BaseException, *, url: str, tag: str = "") -> OllamaErr
     if isinstance(exc, OllamaError):
         return exc
     if isinstance(exc, ollama.ResponseError):
+        if _looks_like_a_web_page(exc.error):  # Ollama answers errors as JSON; a page means another server
+            return OllamaRequestFailed(f"The server at {url} did not answer like Ollama (HTTP {exc.status_code}) "
+                                       "— check the address (--ollama-url or OLLAMA_HOST).", details=exc.error)
         if exc.status_code == 404 and tag:
             return ModelNotInstalled(tag, details=exc.error)
         if exc.status_code == 400 and "invalid model name" in exc.error.lower():
