@@ -48,3 +48,13 @@ def test_values_of_the_wrong_kind_are_named_not_silently_dropped() -> None:
     assert settings.proxy.port == Settings().proxy.port and settings.routing.threshold == 0.7
     assert settings.ignored_values == ["ollama", "proxy.port", "routing.learning"]
     assert Settings.load(path).models.chat == "qwen2.5-coder:7b"
+
+
+def test_a_word_setting_outside_its_choices_falls_back_and_is_reported(app_home: Path) -> None:
+    path = app_paths().settings_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[routing]\nmode = "bogus"\n[budget]\non_exhausted = "ask"\n', encoding="utf-8")
+    settings = Settings.load()
+    assert settings.routing.mode == "auto"
+    assert settings.budget.on_exhausted == "ask"
+    assert "routing.mode" in settings.ignored_values

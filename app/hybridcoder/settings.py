@@ -30,6 +30,15 @@ log = logging.getLogger(__name__)
 DEFAULT_PROXY_PORT = 11480
 
 
+#: Settings that take one of a few words; anything else in the file is ignored (and reported).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "local.kind": ("ollama", "openai"),
+    "cloud.provider": ("anthropic", "openai", "ollama-cloud"),
+    "routing.mode": ("auto", "local", "cloud"),
+    "budget.on_exhausted": ("local", "ask"),
+}
+
+
 @dataclass
 class OllamaSettings:
     url: str = "http://127.0.0.1:11434"
@@ -186,6 +195,9 @@ class Settings:
                     if sub.name in value:
                         default = getattr(current, sub.name)
                         coerced = _coerce(default, value[sub.name])
+                        allowed = CHOICES.get(f"{name}.{sub.name}")
+                        if allowed is not None and coerced not in allowed:
+                            coerced = default
                         if coerced is default and value[sub.name] != default:
                             self.ignored_values.append(f"{name}.{sub.name}")
                         setattr(current, sub.name, coerced)

@@ -110,6 +110,7 @@ def test_a_failed_step_is_explained_and_the_rerun_resumes_there(
     captured = capsys.readouterr()
     assert "Setup stopped at “Download the chat and autocomplete models”" in captured.out
     assert AUTO in captured.out and "Traceback" not in captured.out + captured.err
+    assert captured.err.strip().splitlines()[-1].startswith("hybridcoder: setup stopped at")
     state = json.loads((app_paths().state_dir / "setup.json").read_text())
     assert state["steps"]["models"]["status"] == "failed"
     assert "tools" not in state["steps"]  # later steps did not run

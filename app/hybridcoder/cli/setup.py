@@ -125,7 +125,12 @@ def _setup(args: argparse.Namespace) -> int:
     finally:
         if result.proxy is not None:
             result.proxy.stop()
-    return 0 if result.ok else 1
+    if result.ok:
+        return 0
+    failed = next((o for o in result.steps if o.status in ("failed", "cancelled")), None)
+    reason = f"setup stopped at “{failed.title}”: {failed.message}" if failed else "setup did not finish."
+    print(f"hybridcoder: {reason}", file=sys.stderr)
+    return 1
 
 
 def _print_summary(result: SetupResult) -> None:
