@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
+
+import pytest
 
 from hybridcoder.clients.safe_write import PlannedFile, file_mode, list_backups, undo_last, write_files
 from hybridcoder.paths import app_paths
@@ -79,3 +82,15 @@ def test_undo_walks_back_one_run_at_a_time(tmp_path: Path) -> None:
     assert path.read_text() == "v: 1\n"
     undo_last("continue")
     assert path.read_text() == "v: 0\n"
+
+
+def test_a_read_only_file_is_left_alone_with_a_clear_message(tmp_path: Path) -> None:
+    from hybridcoder.clients.errors import ConfigWriteError
+
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"models: []\n")
+    os.chmod(path, 0o444)
+    with pytest.raises(ConfigWriteError, match="read-only"):
+        write_files("continue", [PlannedFile(path, b"models: [ours]\n")])
+    assert path.read_bytes() == b"models: []\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,6 +157,15 @@ def write_files(
     if not to_write:
         outcome.results = [FileResult(p.path, "unchanged") for p, _ in current]
         return outcome
+    for planned, old in to_write:
+        # A file the user made read-only is a "hands off" sign; an atomic replace would
+        # step around it, so ask instead of writing anything. (The mode bit, not
+        # os.access: for root every file is writable.)
+        if old is not None and not planned.path.stat().st_mode & stat.S_IWUSR:
+            raise ConfigWriteError(
+                f"{planned.path} is read-only, so it was left as it is; make it writable "
+                f"(chmod u+w) and run `hybridcoder configure {tool}` again, or edit it by hand."
+            )
 
     folder = _new_backup_folder(tool, kind)
     entries: list[dict[str, Any]] = []

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from hybridcoder.ledger import rollups
 from hybridcoder.ledger.migrations import migrate
 from hybridcoder.ledger.records import RequestRecord
@@ -39,15 +41,28 @@ _INSERT = f"INSERT OR REPLACE INTO requests ({', '.join(_COLUMNS)}) VALUES ({', 
 _STOP = object()
 
 
+def _json_text(value: Any) -> str:
+    """Compact JSON for the reasons and features columns.
+
+    orjson, not ``json.dumps``: the writer thread serialises a features dict per row, and
+    every microsecond it holds the GIL is taken from the proxy's event loop. Anything
+    orjson cannot encode falls back to the standard library (readers use ``json.loads``).
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value, default=str)
+
+
 def _row(record: RequestRecord) -> tuple[Any, ...]:
     return (
         record.id, record.ts, record.client, record.endpoint, record.kind, record.route,
         record.first_choice or record.route, record.provider, record.model, record.requested_model,
-        json.dumps(record.reasons), record.score, record.fallback_cause, int(record.stream),
+        _json_text(record.reasons), record.score, record.fallback_cause, int(record.stream),
         int(record.prompt_tokens), int(record.completion_tokens), int(record.cache_read_tokens),
         int(record.cache_write_tokens), int(record.tokens_estimated), record.ttft_ms, record.total_ms,
         int(record.status), record.error, int(record.redactions),
-        json.dumps(record.features) if record.features else None, record.prompt_text,
+        _json_text(record.features) if record.features else None, record.prompt_text,
     )
 
 
@@ -122,6 +137,8 @@ class UsageLedger:
         self.warning: str | None = None
         self.dropped = 0
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        #: Set by flush() and close() (and by a full batch): write now, not at the next interval.
+        self._wake = threading.Event()
         self._flushed = threading.Condition()
         self._pending = 0
         self._retry: list[RequestRecord] = []
@@ -172,7 +189,12 @@ class UsageLedger:
 
     # -- recording ---------------------------------------------------------------------
     def record(self, record: RequestRecord) -> None:
-        """Queue a row; returns immediately (microseconds). Listeners hear of it at once."""
+        """Queue a row; returns immediately (microseconds). Listeners hear of it at once.
+
+        The writer is not woken: it collects what is queued every ``flush_interval_s``.
+        Waking it per row would make it fight the caller (the proxy's event loop) for
+        the GIL after every request, and write one row per transaction.
+        """
         with self._flushed:
             self._pending += 1
         self._queue.put(record)
@@ -197,16 +219,10 @@ class UsageLedger:
     def _writer(self) -> None:
         running = True
         while running:
+            self._wake.wait(self.flush_interval_s)
+            self._wake.clear()
             batch: list[RequestRecord] = []
-            try:
-                item = self._queue.get(timeout=self.flush_interval_s)
-            except queue.Empty:
-                item = None
-            if item is _STOP:
-                running = False
-            elif item is not None:
-                batch.append(item)
-            while running and len(batch) < self.batch_size:
+            while len(batch) < self.batch_size:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
@@ -215,6 +231,8 @@ class UsageLedger:
                     running = False
                     break
                 batch.append(item)
+            if len(batch) >= self.batch_size:
+                self._wake.set()  # more rows are waiting: the next batch goes at once
             if self._retry and (time.monotonic() >= self._retry_at or not running or batch):
                 batch = self._retry + batch
                 self._retry = []
@@ -282,6 +300,7 @@ class UsageLedger:
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is on disk."""
         deadline = time.monotonic() + timeout
+        self._wake.set()
         with self._flushed:
             while self._pending > 0:
                 remaining = deadline - time.monotonic()
@@ -294,6 +313,7 @@ class UsageLedger:
         """Write everything queued, then stop the writer (clean shutdown loses nothing)."""
         if self._thread.is_alive():
             self._queue.put(_STOP)
+            self._wake.set()
             self._thread.join(timeout=10)
         if self._conn is not None:
             with contextlib.suppress(sqlite3.Error):

@@ -240,7 +240,7 @@ def _completion_features(body: Mapping[str, Any], endpoint: str) -> Features:
         turns=1,
         messages=1,
         code_blocks=prompt_text.count("```") // 2,
-        **words._asdict(),
+        **words,
     )
 
 
@@ -326,7 +326,7 @@ def _chat_features(body: Mapping[str, Any]) -> Features:
         images=images,
         code_blocks=fences // 2,
         override=_override_word(last_user_raw),
-        **_word_signals(instruction)._asdict(),
+        **_word_signals(instruction),
     )
 
 
@@ -615,38 +615,25 @@ def _instruction_text(text: str) -> str:
     return stripped
 
 
-class _Words(NamedTuple):
-    requirements: int
-    local_words: int
-    cloud_words: int
-    ambiguous_words: int
-    niche_words: int
-    instruction_words: int
-    clauses: int
-    identifiers: int
-    versions: int
-    intent: int
-
-
-def _word_signals(instruction: str) -> _Words:
+def _word_signals(instruction: str) -> dict[str, Any]:
+    """The word-signal fields of :class:`Features` (keyword arguments for it)."""
     if not instruction:
         return _EMPTY_WORDS
     lowered = instruction.lower()
     tokens = _WORD.findall(lowered)
     (local, cloud, ambiguous, niche), intent = _signal_counts(lowered, tokens, _LEXICON, 4)
-    return _Words(
-        requirements=len(_RULE_LINE.findall("\n" + instruction)) if "\n" in instruction else 0,
-        local_words=local,
-        cloud_words=cloud,
-        ambiguous_words=ambiguous,
-        niche_words=niche,
-        instruction_words=len(tokens),
-        clauses=instruction.count(",") + instruction.count(";"),
-        identifiers=_count_identifiers(instruction),
-        versions=len(_VERSION.findall(instruction)),
-        intent=intent,
-    )
-
+    return {
+        "requirements": len(_RULE_LINE.findall("\n" + instruction)) if "\n" in instruction else 0,
+        "local_words": local,
+        "cloud_words": cloud,
+        "ambiguous_words": ambiguous,
+        "niche_words": niche,
+        "instruction_words": len(tokens),
+        "clauses": instruction.count(",") + instruction.count(";"),
+        "identifiers": _count_identifiers(instruction),
+        "versions": len(_VERSION.findall(instruction)),
+        "intent": intent,
+    }
 
 
 class _Lexicon(NamedTuple):
@@ -754,4 +741,6 @@ def override_pattern() -> re.Pattern[str]:
 
 
 _LEXICON = _lexicon(LOCAL_INTENT, CLOUD_INTENT, AMBIGUOUS, NICHE_TERMS)
-_EMPTY_WORDS = _Words(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+_EMPTY_WORDS: dict[str, Any] = dict.fromkeys(
+    ("requirements", "local_words", "cloud_words", "ambiguous_words", "niche_words", "instruction_words",
+     "clauses", "identifiers", "versions", "intent"), 0)

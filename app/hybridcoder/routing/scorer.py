@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +134,9 @@ _REASON_CHECKS: dict[str, Callable[[Features, RoutingContext], bool]] = {
 }
 
 
+_by_value = operator.itemgetter(1)
+
+
 def sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -177,7 +181,7 @@ class LogisticScorer:
         reasons: list[str] = []
         if offset > 0.05 and cloud:
             reasons.append("learned_escalation")
-        ranked = sorted(contributions.items(), key=lambda kv: kv[1], reverse=cloud)
+        ranked = sorted(contributions.items(), key=_by_value, reverse=cloud)
         for name, value in ranked:
             if (value < 0.05) if cloud else (value > -0.05):
                 break

@@ -89,11 +89,7 @@ class LineReader:
                 if line.strip():
                     return line
                 continue
-            if self.idle is None:
-                data = await self._response.content.readany()
-            else:
-                async with asyncio.timeout(self.idle):
-                    data = await self._response.content.readany()
+            data = await self._read()
             if not data:
                 tail, self._buffer = self._buffer, b""
                 return tail if tail.strip() else None
@@ -102,13 +98,45 @@ class LineReader:
             parts.reverse()
             self._lines = parts
 
+    async def next_lines(self) -> list[bytes] | None:
+        """Every complete non-empty line available now (waiting for more only when there is
+        none), or None at the end of the body.
+
+        The same lines as :meth:`next_line`, in the same order, but a whole read at a time:
+        a streamed answer arrives in bursts of lines, and handing each one through its own
+        coroutine and generator step costs more than parsing it.
+        """
+        if self._lines:
+            lines = [line for line in reversed(self._lines) if line.strip()]
+            self._lines = []
+            if lines:
+                return lines
+        while True:
+            data = await self._read()
+            if not data:
+                tail, self._buffer = self._buffer, b""
+                return [tail] if tail.strip() else None
+            parts = (self._buffer + data).split(b"\n")
+            self._buffer = parts.pop()
+            lines = [line for line in parts if line.strip()]
+            if lines:
+                return lines
+
+    async def _read(self) -> bytes:
+        content = self._response.content
+        if self.idle is None or content.at_eof():  # (at the end readany returns at once: no timer)
+            return await content.readany()
+        async with asyncio.timeout(self.idle):
+            return await content.readany()
+
 
 async def iter_ndjson(reader: LineReader) -> AsyncIterator[dict[str, Any]]:
     """Parsed NDJSON objects (Ollama's native streams)."""
-    while (line := await reader.next_line()) is not None:
-        obj = orjson.loads(line)
-        if isinstance(obj, dict):
-            yield obj
+    while (lines := await reader.next_lines()) is not None:
+        for line in lines:
+            obj = orjson.loads(line)
+            if isinstance(obj, dict):
+                yield obj
 
 
 async def iter_sse_data(reader: LineReader) -> AsyncIterator[bytes]:

@@ -27,7 +27,7 @@ import orjson
 
 from hybridcoder.proxy import translate_ollama as tr
 from hybridcoder.proxy.backends.base import Backend, ChatStream, Usage
-from hybridcoder.proxy.backends.http_pool import LineReader, SessionPool, is_loopback_url, iter_ndjson
+from hybridcoder.proxy.backends.http_pool import LineReader, SessionPool, is_loopback_url
 from hybridcoder.proxy.backends.streams import UpstreamChatStream
 from hybridcoder.proxy.backends.timeouts import BackendTimeouts
 from hybridcoder.proxy.errors import (
@@ -167,26 +167,40 @@ class OllamaBackend(Backend):
                       translate: Callable[[dict[str, Any]], list[dict[str, Any]]]) -> ChatStream:
         session = self._pool.session()
         payload = orjson.dumps(request)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeouts.first_token
         try:
-            async with asyncio.timeout_at(deadline):
-                response = await session.post(self.base_url + path, data=payload,
-                                              headers={"Content-Type": "application/json"})
-                if response.status != 200:
-                    try:
-                        raise await self._status_error(response, model)
-                    finally:
-                        response.release()
-        except Exception as exc:
+            # One deadline for the response headers and the first content together (the
+            # time-to-first-token limit): one timer per request instead of two.
+            async with asyncio.timeout(self.timeouts.first_token):
+                try:
+                    response = await session.post(self.base_url + path, data=payload,
+                                                  headers={"Content-Type": "application/json"})
+                    if response.status != 200:
+                        try:
+                            raise await self._status_error(response, model)
+                        finally:
+                            response.release()
+                except Exception as exc:
+                    raise self._map_error(exc, False) from None
+                stream = self._chat_stream(response, model, usage, translate)
+                await stream.prefetch(None)
+        except TimeoutError as exc:  # the deadline passed (everything else is mapped already)
             raise self._map_error(exc, False) from None
+        return stream
+
+    def _chat_stream(self, response: aiohttp.ClientResponse, model: str, usage: Usage,
+                     translate: Callable[[dict[str, Any]], list[dict[str, Any]]]) -> UpstreamChatStream:
         reader = LineReader(response)
 
         async def chunks() -> AsyncGenerator[dict[str, Any], None]:
+            # iter_ndjson() inlined: one generator step per chunk, not two, on the hot path.
+            loads = orjson.loads
             try:
-                async for native in iter_ndjson(reader):
-                    for chunk in translate(native):
-                        yield chunk
+                while (lines := await reader.next_lines()) is not None:
+                    for line in lines:
+                        native = loads(line)
+                        if isinstance(native, dict):
+                            for chunk in translate(native):
+                                yield chunk
             except UpstreamError as exc:
                 raise self._retag(exc) from None
             finally:
@@ -195,10 +209,8 @@ class OllamaBackend(Backend):
         def started() -> None:
             reader.idle = self.timeouts.idle
 
-        stream = UpstreamChatStream(chunks(), model=model, usage=usage, cancel=response.close,
-                                    map_error=self._map_error, on_started=started)
-        await stream.prefetch(max(0.0, deadline - loop.time()))
-        return stream
+        return UpstreamChatStream(chunks(), model=model, usage=usage, cancel=response.close,
+                                  map_error=self._map_error, on_started=started)
 
     async def _json(self, method: str, path: str, request: dict[str, Any] | None,
                     model: str | None) -> dict[str, Any]:

@@ -55,8 +55,12 @@ class UpstreamChatStream(ChatStream):
         self._delivered = False  # a chunk went out to our consumer
         self._closed = False
 
-    async def prefetch(self, timeout: float) -> None:
-        """Pull chunks until the first one with content (or the end), within ``timeout`` seconds."""
+    async def prefetch(self, timeout: float | None) -> None:
+        """Pull chunks until the first one with content (or the end), within ``timeout`` seconds.
+
+        ``None``: no deadline of its own (the caller's ``asyncio.timeout`` around the
+        request and the prefetch bounds both; the stream is closed when it fires).
+        """
         try:
             async with asyncio.timeout(timeout):
                 async for chunk in self._chunks:
