@@ -27,8 +27,6 @@ from hybridcoder.routing.router import Router
 
 log = logging.getLogger(__name__)
 
-#: How long finished requests wait to be written to the ledger together (seconds).
-RECORD_BATCH_S = 0.25
 #: Substrings of model names that are embedding models (never picked as a chat model).
 EMBED_HINTS = ("embed", "bge-", "minilm", "e5-")
 
@@ -54,7 +52,7 @@ class ProxyState:
         }
         self._background: set[asyncio.Future[Any]] = set()
         self._finished: list[tuple[RequestTrace, dict[str, Any] | None, float]] = []
-        self._flush_handle: asyncio.TimerHandle | None = None
+        self._flush_handle: asyncio.Handle | None = None
 
     # -- routing ----------------------------------------------------------------------------
     def budget_exhausted(self) -> bool:
@@ -102,19 +100,20 @@ class ProxyState:
 
     # -- recording --------------------------------------------------------------------------
     def record(self, trace: RequestTrace, body: dict[str, Any] | None) -> None:
-        """Note a finished request; its ledger row is built and queued shortly after, in a batch.
+        """Note a finished request; its ledger row is built and queued right after, off its path.
 
-        Handing rows to the ledger one by one would wake its writer thread after every
-        request, and the writer's Python work would then compete for the GIL with the
-        next request. Batching every ``RECORD_BATCH_S`` keeps the request path at one
-        list append and the writer at one transaction per batch. ``aclose`` (and
-        :meth:`flush_records`) hand over whatever is left, so a clean stop loses nothing.
+        The row (with the decision's reasons and sentence, which are only worked out
+        now) is built in the next turn of the event loop, after the response has gone
+        out: the request that was just answered never waits for it, and rows are built
+        one at a time rather than in bursts that would stall the requests in flight.
+        The ledger's writer thread collects queued rows on its own schedule. ``aclose``
+        (and :meth:`flush_records`) hand over whatever is left, so a clean stop loses nothing.
         """
         if self.ledger is None:
             return
         self._finished.append((trace, body, time.perf_counter()))
         if self._flush_handle is None:
-            self._flush_handle = asyncio.get_running_loop().call_later(RECORD_BATCH_S, self.flush_records)
+            self._flush_handle = asyncio.get_running_loop().call_soon(self.flush_records)
 
     def flush_records(self) -> None:
         """Build the noted requests' rows and queue them in the ledger now."""

@@ -699,10 +699,15 @@ def _signal_counts(text: str, tokens: list[str], lexicon: _Lexicon, size: int) -
     return counts, intent
 
 
+_IDENTIFIER_CANDIDATE = re.compile(r"\S*[_(/.A-Z]\S*")
+
+
 def _count_identifiers(instruction: str) -> int:
     """Concrete referents: `code`, name(), snake_case, camelCase, file.ext, /api/paths."""
     count = instruction.count("`") // 2
-    for token in instruction.split():
+    # Only whitespace-separated tokens holding one of _ ( / . or a capital can count
+    # below, so the regex hands over just those (the same tokens split() would give).
+    for token in _IDENTIFIER_CANDIDATE.findall(instruction):
         token = token.strip("'\"“”,;:!?()[]{}")
         if len(token) < 3 or "`" in token or (token.isalpha() and token.islower()):
             continue  # (a plain lower-case word is none of the shapes below)

@@ -42,7 +42,10 @@ if TYPE_CHECKING:
     from hybridcoder.routing.learning import Learner
     from hybridcoder.routing.scorer import LogisticScorer
 
-Policy = Callable[[Features, RoutingContext], tuple[float, list[str]]]
+#: A policy scores what the hard constraints leave: (score, reasons). The reasons may come
+#: as a callable, run only when someone reads them (after the answer is out).
+Reasons = list[str] | Callable[[], list[str]]
+Policy = Callable[[Features, RoutingContext], tuple[float, Reasons]]
 
 #: Local context is "exceeded" when the prompt leaves less than this share for the answer.
 CONTEXT_HEADROOM = 0.85
@@ -58,17 +61,21 @@ def decide_with(
 ) -> RoutingDecision:
     """Apply the hard constraints, then the policy; build reasons and the sentence."""
     override = override or features.override
-    numbers = features.numbers()
 
-    def done(route: str, score: float, reasons: list[str]) -> RoutingDecision:
+    def done(route: str, score: float, reasons: Reasons) -> RoutingDecision:
+        # The reasons, the sentence and the numbers are worked out only when someone reads
+        # them (after the answer has gone out), not on the request path.
+        def explain() -> tuple[list[str], str, dict[str, float]]:
+            codes = reasons() if callable(reasons) else reasons
+            return codes, sentence_for(route, codes, features, context), features.numbers()
+
         return RoutingDecision(
             route="cloud" if route == "cloud" else "local",
             kind=features.kind,
             score=score,
-            reasons=reasons,
-            sentence=sentence_for(route, reasons, features, context),
+            reasons=None if callable(reasons) else reasons,
             override=override,
-            features=numbers,
+            explain=explain,
         )
 
     if features.kind == "autocomplete":
@@ -178,7 +185,7 @@ class Router:
 
     def _policy(
         self, features: Features, context: RoutingContext, *, count: bool = True
-    ) -> tuple[float, list[str]]:
+    ) -> tuple[float, Reasons]:
         if self.scorer is None:
             score, reasons = rules_policy(features, context)
             if self.learner is not None:
@@ -189,15 +196,13 @@ class Router:
                         self.learner.note_avoided_round_trip()
                         reasons = ["learned_escalation", *reasons]
             return score, reasons
-        if self.learner is None:
-            return self.scorer.score(features, context)
-        offset = self.learner.adjustment(features)
-        score, reasons = self.scorer.score(features, context, offset=offset)
-        if offset > 0 and count and score >= _cut(context):
-            base, _ = self.scorer.score(features, context)
-            if base < _cut(context):
-                self.learner.note_avoided_round_trip()
-        return score, reasons
+        scorer = self.scorer
+        offset = self.learner.adjustment(features) if self.learner is not None else 0.0
+        score = scorer.probability(features, context, offset=offset)
+        if (offset > 0 and count and score >= _cut(context) and self.learner is not None
+                and scorer.probability(features, context) < _cut(context)):
+            self.learner.note_avoided_round_trip()
+        return score, lambda: scorer.reasons(features, context, offset=offset)
 
     def learn_from(self, features: Mapping[str, float] | Features, cause: str) -> bool:
         """Tell the router a local answer was not good enough (fallback, bad tool call, retry, manual).

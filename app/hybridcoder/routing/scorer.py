@@ -65,8 +65,40 @@ FEATURE_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
-def feature_vector(f: Features, context: RoutingContext) -> dict[str, float]:
-    """The model's inputs: bounded, mostly log-scaled, so no single feature explodes."""
+#: The names of :func:`feature_values`, in order (the keys of the weights file).
+FEATURE_NAMES: tuple[str, ...] = (
+    "kind_agent",
+    "kind_edit",
+    "kind_chat",
+    "log_tokens",
+    "context_ratio",
+    "over_window",
+    "log_files",
+    "files_3plus",
+    "log_rules",
+    "rules_over_15",
+    "log_turns",
+    "log_tools",
+    "log_tool_messages",
+    "log_requirements",
+    "local_words",
+    "cloud_words",
+    "ambiguous_words",
+    "niche",
+    "short_instruction",
+    "vague",
+    "routine_single",
+    "identifiers",
+    "log_code_blocks",
+    "images",
+    "log_words",
+    "log_clauses",
+)
+
+
+def feature_values(f: Features, context: RoutingContext) -> tuple[float, ...]:
+    """The model's inputs, in :data:`FEATURE_NAMES` order: bounded, mostly log-scaled, so no
+    single feature explodes. A tuple, not a dict: this runs on every routed request."""
     log1p = math.log1p
     window = max(context.local_context, 1)
     ratio = f.prompt_tokens / window
@@ -76,35 +108,40 @@ def feature_vector(f: Features, context: RoutingContext) -> dict[str, float]:
     vague = short if not f.local_words and not f.identifiers else 0.0
     # One routine task on at most one file, no agent loop running: answerable in one reply.
     routine_single = 1.0 if f.local_words and f.files <= 1 and not f.tool_messages else 0.0
-    return {
-        "kind_agent": 1.0 if f.kind == "agent" else 0.0,
-        "kind_edit": 1.0 if f.kind == "edit" else 0.0,
-        "kind_chat": 1.0 if f.kind == "chat" else 0.0,
-        "log_tokens": log1p(f.prompt_tokens) / 10.0,
-        "context_ratio": min(ratio, 2.0),
-        "over_window": 1.0 if ratio > 0.85 else 0.0,
-        "log_files": log1p(f.files),
-        "files_3plus": 1.0 if f.files >= 3 else 0.0,
-        "log_rules": log1p(f.rules),
-        "rules_over_15": 1.0 if f.rules > 15 else 0.0,
-        "log_turns": log1p(max(f.turns - 1, 0)),
-        "log_tools": log1p(f.tools),
-        "log_tool_messages": log1p(f.tool_messages),
-        "log_requirements": log1p(f.requirements),
-        "local_words": float(min(f.local_words, 3)),
-        "cloud_words": float(min(f.cloud_words, 4)),
-        "ambiguous_words": float(min(f.ambiguous_words, 3)),
+    return (
+        1.0 if f.kind == "agent" else 0.0,  # kind_agent
+        1.0 if f.kind == "edit" else 0.0,  # kind_edit
+        1.0 if f.kind == "chat" else 0.0,  # kind_chat
+        log1p(f.prompt_tokens) / 10.0,  # log_tokens
+        min(ratio, 2.0),  # context_ratio
+        1.0 if ratio > 0.85 else 0.0,  # over_window
+        log1p(f.files),  # log_files
+        1.0 if f.files >= 3 else 0.0,  # files_3plus
+        log1p(f.rules),  # log_rules
+        1.0 if f.rules > 15 else 0.0,  # rules_over_15
+        log1p(max(f.turns - 1, 0)),  # log_turns
+        log1p(f.tools),  # log_tools
+        log1p(f.tool_messages),  # log_tool_messages
+        log1p(f.requirements),  # log_requirements
+        float(min(f.local_words, 3)),  # local_words
+        float(min(f.cloud_words, 4)),  # cloud_words
+        float(min(f.ambiguous_words, 3)),  # ambiguous_words
         # A known niche/recent framework, or a "Name 5"-style version pin: version-specific knowledge.
-        "niche": float(min(f.niche_words + f.versions, 2)),
-        "short_instruction": short,
-        "vague": vague,
-        "routine_single": routine_single,
-        "identifiers": float(min(f.identifiers, 3)),
-        "log_code_blocks": log1p(f.code_blocks),
-        "images": float(min(f.images, 3)),
-        "log_words": log1p(f.instruction_words) / 3.0,
-        "log_clauses": log1p(f.clauses),
-    }
+        float(min(f.niche_words + f.versions, 2)),  # niche
+        short,  # short_instruction
+        vague,  # vague
+        routine_single,  # routine_single
+        float(min(f.identifiers, 3)),  # identifiers
+        log1p(f.code_blocks),  # log_code_blocks
+        float(min(f.images, 3)),  # images
+        log1p(f.instruction_words) / 3.0,  # log_words
+        log1p(f.clauses),  # log_clauses
+    )
+
+
+def feature_vector(f: Features, context: RoutingContext) -> dict[str, float]:
+    """The model's inputs by name (training, tests, reasons)."""
+    return dict(zip(FEATURE_NAMES, feature_values(f, context), strict=True))
 
 
 def _reason_holds(code: str, f: Features, context: RoutingContext) -> bool:
@@ -154,6 +191,8 @@ class LogisticScorer:
     #: this request different from a typical one, not what every request has.
     means: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: ``weights`` in FEATURE_NAMES order, made on first use (weights are not changed after).
+    _ordered_weights: tuple[float, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def logit(self, f: Features, context: RoutingContext) -> tuple[float, dict[str, float]]:
         """(z, centered contribution per feature)."""
@@ -171,6 +210,22 @@ class LogisticScorer:
                 z += weight * value
                 contributions[name] = weight * (value - means.get(name, 0.0))
         return z, contributions
+
+    def probability(self, f: Features, context: RoutingContext, *, offset: float = 0.0) -> float:
+        """P(needs the cloud), without the reasons: what the request path needs before forwarding.
+
+        Adds the same products in the same order as :meth:`logit` (a zero product leaves a
+        float sum unchanged), so it equals ``score(...)[0]`` exactly.
+        """
+        ordered = self._ordered_weights
+        if ordered is None:
+            weight_of = self.weights.get
+            ordered = self._ordered_weights = tuple(weight_of(name, 0.0) for name in FEATURE_NAMES)
+        return sigmoid(sum(map(operator.mul, ordered, feature_values(f, context)), self.bias) + offset)
+
+    def reasons(self, f: Features, context: RoutingContext, *, offset: float = 0.0) -> list[str]:
+        """The reason codes for this request's score (read after the answer is out)."""
+        return self.score(f, context, offset=offset)[1]
 
     def score(
         self, f: Features, context: RoutingContext, *, offset: float = 0.0
