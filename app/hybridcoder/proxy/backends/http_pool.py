@@ -5,6 +5,10 @@ what httpx's does (see scripts/bench_backends.py). The session is created lazily
 the running loop (an aiohttp session is bound to the loop it was made in), and a new one
 is made when the caller's loop changes (tests run one loop per test).
 
+On a loopback ``http://`` Ollama the chat/FIM/embed calls use the leaner
+``lean_http`` client instead (measured in scripts/bench_proxy.py); ``HTTPResponse``
+is what both kinds of answer have in common for the readers below.
+
 Never logs request or response bodies. Environment proxies (HTTPS_PROXY…) are used only
 for cloud upstreams (``trust_env=True``): a corporate proxy must not swallow loopback traffic.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -26,6 +30,32 @@ def is_loopback_url(url: str) -> bool:
     """True for http://127.0.0.1…, http://localhost…, http://[::1]… (never sent through a proxy)."""
     host = (urlsplit(url).hostname or "").lower()
     return host in ("localhost", "::1") or host.startswith("127.")
+
+
+class HTTPBody(Protocol):
+    """A response body as it arrives (aiohttp's ``StreamReader`` has this shape)."""
+
+    def at_eof(self) -> bool: ...
+
+    async def readany(self) -> bytes: ...
+
+
+class HTTPResponse(Protocol):
+    """What the readers use of an answer: an aiohttp ``ClientResponse`` or a ``lean_http.LeanResponse``."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def content(self) -> HTTPBody: ...
+
+    async def read(self) -> bytes: ...
+
+    async def json(self, *, content_type: str | None = ...) -> Any: ...
+
+    def release(self) -> Any: ...
+
+    def close(self) -> None: ...
 
 
 class SessionPool:
@@ -75,7 +105,7 @@ class LineReader:
 
     __slots__ = ("_buffer", "_lines", "_response", "idle")
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(self, response: HTTPResponse) -> None:
         self._response = response
         self._buffer = b""
         self._lines: list[bytes] = []

@@ -1,8 +1,9 @@
 """Local Ollama through its native API: chat (/api/chat), FIM (/api/generate), embeddings, passthrough.
 
 Translation lives in ``hybridcoder.proxy.translate_ollama``; this module does the I/O:
-a pooled aiohttp session, the time-to-first-token and idle-gap deadlines, error
-mapping to the proxy's taxonomy, and cancelling the upstream request when the
+pooled connections (the lean keep-alive client of ``lean_http`` for chat, FIM,
+embeddings and tags on a loopback ``http://`` URL; aiohttp for passthrough and any
+other URL), the time-to-first-token and idle-gap deadlines, error mapping to the proxy's taxonomy, and cancelling the upstream request when the
 client goes away (closing the response makes Ollama stop generating).
 
 Causes recorded for fallback: ``local_unreachable``, ``local_connect_timeout``,
@@ -27,7 +28,8 @@ import orjson
 
 from hybridcoder.proxy import translate_ollama as tr
 from hybridcoder.proxy.backends.base import Backend, ChatStream, Usage
-from hybridcoder.proxy.backends.http_pool import LineReader, SessionPool, is_loopback_url
+from hybridcoder.proxy.backends.http_pool import HTTPResponse, LineReader, SessionPool, is_loopback_url
+from hybridcoder.proxy.backends.lean_http import ConnectFailed, ConnectTimeout, LeanPool, lean_available
 from hybridcoder.proxy.backends.streams import UpstreamChatStream
 from hybridcoder.proxy.backends.timeouts import BackendTimeouts
 from hybridcoder.proxy.errors import (
@@ -102,6 +104,11 @@ class OllamaBackend(Backend):
         self.keep_alive = keep_alive
         # Only a cloud upstream may go through the environment's HTTP proxy.
         self._pool = SessionPool(self.timeouts, headers, trust_env=self.route == "cloud" and not is_loopback_url(self.base_url))
+        # Loopback Ollama gets the lean client (the hot path); anything else stays on aiohttp.
+        self._lean_ok = (lean_available() and self.base_url.startswith("http://")
+                         and is_loopback_url(self.base_url))
+        self._headers = dict(headers or {})
+        self._lean: LeanPool | None = None
 
     # ------------------------------------------------------------------ OpenAI surface
 
@@ -134,6 +141,13 @@ class OllamaBackend(Backend):
                 if isinstance(m, dict) and (m.get("name") or m.get("model"))]
 
     async def aclose(self) -> None:
+        lean, self._lean = self._lean, None
+        if lean is not None:
+            try:
+                if asyncio.get_running_loop() is lean.loop:
+                    await lean.aclose()
+            except RuntimeError:  # no running loop: nothing left to close cleanly
+                pass
         await self._pool.aclose()
 
     # ------------------------------------------------------------------ Ollama-native surface
@@ -163,17 +177,32 @@ class OllamaBackend(Backend):
 
     # ------------------------------------------------------------------ internals
 
+    def _lean_pool(self) -> LeanPool | None:
+        """The lean client's pool for the running loop, or None when aiohttp serves this URL."""
+        if not self._lean_ok:
+            return None
+        lean = self._lean
+        if lean is None or lean.loop is not asyncio.get_running_loop():
+            lean = self._lean = LeanPool(self.base_url, connect_timeout=self.timeouts.connect,
+                                         headers=self._headers)
+        return lean
+
+    async def _post(self, method: str, path: str, payload: bytes | None) -> HTTPResponse:
+        lean = self._lean_pool()
+        if lean is not None:
+            return await lean.request(method, path, payload)
+        return await self._pool.session().request(method, self.base_url + path, data=payload,
+                                                  headers={"Content-Type": "application/json"})
+
     async def _stream(self, path: str, request: dict[str, Any], model: str, usage: Usage,
                       translate: Callable[[dict[str, Any]], list[dict[str, Any]]]) -> ChatStream:
-        session = self._pool.session()
         payload = orjson.dumps(request)
         try:
             # One deadline for the response headers and the first content together (the
             # time-to-first-token limit): one timer per request instead of two.
             async with asyncio.timeout(self.timeouts.first_token):
                 try:
-                    response = await session.post(self.base_url + path, data=payload,
-                                                  headers={"Content-Type": "application/json"})
+                    response = await self._post("POST", path, payload)
                     if response.status != 200:
                         try:
                             raise await self._status_error(response, model)
@@ -187,7 +216,7 @@ class OllamaBackend(Backend):
             raise self._map_error(exc, False) from None
         return stream
 
-    def _chat_stream(self, response: aiohttp.ClientResponse, model: str, usage: Usage,
+    def _chat_stream(self, response: HTTPResponse, model: str, usage: Usage,
                      translate: Callable[[dict[str, Any]], list[dict[str, Any]]]) -> UpstreamChatStream:
         reader = LineReader(response)
 
@@ -214,15 +243,16 @@ class OllamaBackend(Backend):
 
     async def _json(self, method: str, path: str, request: dict[str, Any] | None,
                     model: str | None) -> dict[str, Any]:
-        session = self._pool.session()
         data = json.dumps(request).encode() if request is not None else None
         try:
             async with asyncio.timeout(self.timeouts.first_token):
-                async with session.request(method, self.base_url + path, data=data,
-                                           headers={"Content-Type": "application/json"}) as response:
+                response = await self._post(method, path, data)
+                try:
                     if response.status != 200:
                         raise await self._status_error(response, model)
                     native = await response.json(content_type=None)
+                finally:
+                    response.release()
         except UpstreamError:
             raise
         except Exception as exc:
@@ -235,13 +265,13 @@ class OllamaBackend(Backend):
     def _where(self) -> str:
         return "Ollama" if self.route == "local" else "Ollama Cloud"
 
-    async def _status_error(self, response: aiohttp.ClientResponse, model: str | None) -> UpstreamError:
+    async def _status_error(self, response: HTTPResponse, model: str | None) -> UpstreamError:
         """A non-200 answer → the proxy's error for it (Ollama's ``{"error": "..."}`` text kept)."""
         try:
             raw = await response.read()
             parsed = json.loads(raw) if raw else {}
             text = str(parsed.get("error") if isinstance(parsed, dict) else parsed) if parsed else ""
-        except (ValueError, aiohttp.ClientError, UnicodeDecodeError):
+        except (ValueError, aiohttp.ClientError, OSError):
             text = ""
         status = response.status
         p = self.cause_prefix
@@ -274,7 +304,7 @@ class OllamaBackend(Backend):
         where = self._where()
         if isinstance(exc, UpstreamError):
             return self._retag(exc)
-        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        if isinstance(exc, aiohttp.ConnectionTimeoutError | ConnectTimeout):
             return UpstreamTimeout(f"Connecting to {where} at {self.base_url} timed out.",
                                    cause=p + "connect_timeout")
         if isinstance(exc, TimeoutError):
@@ -284,7 +314,7 @@ class OllamaBackend(Backend):
             return UpstreamTimeout(
                 f"{where} sent no answer within {self.timeouts.first_token:g} s (the model may still be loading).",
                 cause=p + "ttft_timeout")
-        if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc, aiohttp.ClientConnectorError | ConnectFailed):
             hint = " — start it from the tray or run `ollama serve`" if self.route == "local" else ""
             return UpstreamUnreachable(f"{where} isn't reachable at {self.base_url}{hint}.",
                                        cause=p + "unreachable")
