@@ -29,6 +29,7 @@ from typing import Any
 
 from hybridcoder.proxy.backends.base import Usage
 from hybridcoder.proxy.errors import BadRequest, UpstreamError, UpstreamRateLimited
+from hybridcoder.proxy.tool_arguments import arguments_object
 
 #: Sent as ``max_tokens`` when the client sets none (the API requires it). Large enough
 #: for an agent writing a whole file; streaming keeps the SDK's long-request guard quiet.
@@ -126,23 +127,6 @@ def content_blocks(content: Any, field: str, *, images: bool = True) -> list[dic
     return blocks
 
 
-def _tool_input(arguments: Any) -> dict[str, Any]:
-    """OpenAI's argument string → Anthropic's input object.
-
-    History can hold a malformed call (some model made it earlier); failing the whole
-    conversation over it would leave the user stuck, so it becomes ``{}``.
-    """
-    if isinstance(arguments, dict):
-        return arguments
-    if isinstance(arguments, str) and arguments.strip():
-        try:
-            parsed = json.loads(arguments)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return {}
-
-
 def _append_turn(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
     """Add blocks as a turn, merging into the previous turn of the same role (the API wants alternation)."""
     if not blocks:
@@ -180,7 +164,7 @@ def system_and_turns(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str
                     raise BadRequest(f"'{field}.tool_calls[{j}]' needs an 'id' and a 'function.name'.",
                                      param=f"{field}.tool_calls[{j}]")
                 blocks.append({"type": "tool_use", "id": tool_id(call["id"]), "name": str(function["name"]),
-                               "input": _tool_input(function.get("arguments"))})
+                               "input": arguments_object(function.get("arguments"))})
             _append_turn(turns, "assistant", blocks)
         elif role == "tool":
             call_id = message.get("tool_call_id")

@@ -23,6 +23,7 @@ from typing import Any
 
 from hybridcoder.proxy.backends.base import Usage
 from hybridcoder.proxy.errors import BadRequest, UpstreamError
+from hybridcoder.proxy.tool_arguments import arguments_object
 
 #: Tokens that show a prompt is already wrapped in a model's FIM template
 #: (Qwen/CodeGemma, StarCoder/Granite, Codestral/Mistral, CodeLlama, DeepSeek).
@@ -97,19 +98,6 @@ def _image_of(part: dict[str, Any], field: str) -> str:
                         cause="local_unsupported_input", status=400)
 
 
-def _tool_arguments(raw: Any) -> dict[str, Any]:
-    """OpenAI's string arguments → the JSON object Ollama wants (history may hold junk: keep going)."""
-    if isinstance(raw, dict):
-        return raw
-    if isinstance(raw, str) and raw.strip():
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return {}
-
-
 def ollama_messages(messages: Any) -> list[dict[str, Any]]:
     """OpenAI ``messages`` → Ollama ``messages`` (system/developer, images, tool calls and results)."""
     if not isinstance(messages, list):
@@ -149,7 +137,7 @@ def ollama_messages(messages: Any) -> list[dict[str, Any]]:
                     if isinstance(call_id, str):
                         tool_names[call_id] = name
                     item: dict[str, Any] = {"function": {"name": name,
-                                                         "arguments": _tool_arguments(function.get("arguments"))}}
+                                                         "arguments": arguments_object(function.get("arguments"))}}
                     if isinstance(call_id, str):
                         item["id"] = call_id
                     native.append(item)
