@@ -146,7 +146,7 @@ async def run(url: str, n: int) -> None:
             pass
 
     rows = [("aiohttp client, raw NDJSON (baseline)", raw_aiohttp), ("httpx client, raw NDJSON", raw_httpx),
-            ("OllamaBackend.chat (aiohttp + translation)", via_ollama),
+            ("OllamaBackend.chat (lean client + translation)", via_ollama),
             ("OpenAICompatibleBackend.chat (aiohttp + SSE)", via_compat)]
     results = {name: await _measure(name, call, n) for name, call in rows}
     await session.close()
