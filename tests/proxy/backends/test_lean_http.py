@@ -65,7 +65,7 @@ class ScriptedServer:
     (no length, the end of the connection ends the body), ``connection_close`` (says
     ``Connection: close`` but keeps the connection open), ``close_idle`` (keep-alive answer,
     then the server closes the connection), ``drop_second`` (closes without answering the
-    second request), ``garbage`` (not HTTP), ``slow`` (answers after ``delay``), ``hang``
+    second request), ``truncate`` (closes halfway through the body), ``garbage`` (not HTTP), ``slow`` (answers after ``delay``), ``hang``
     (never answers; waits for the client's EOF).
     """
 
@@ -157,6 +157,10 @@ class ScriptedServer:
                          % (len(CHAT_BODY), CHAT_BODY))
         elif mode == "drop_second":
             return False
+        elif mode == "truncate":
+            data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + _chunked(CHAT_BODY)
+            writer.write(data[:len(data) // 2])
+            keep = False
         elif mode == "garbage":
             writer.write(b"NOT HTTP AT ALL\r\n\r\n")
         elif mode == "hang":
@@ -242,6 +246,26 @@ def test_connection_dropped_after_the_request_is_sent_fails_without_resending(ru
     assert first == ANSWER
     assert error.cause == "local_connection_lost"
     assert (requests, conns) == (2, 1)
+
+
+def test_connection_dropped_mid_body_fails_after_the_first_tokens(run: Run) -> None:
+    async def main() -> tuple[list[str], UpstreamError]:
+        async with ScriptedServer("truncate") as server:
+            backend = OllamaBackend(server.url, timeouts=QUICK)
+            got: list[str] = []
+            try:
+                stream = await backend.chat({"messages": [{"role": "user", "content": "x"}]}, "m")
+                with pytest.raises(UpstreamError) as info:
+                    async for chunk in stream:
+                        got.append(chunk["choices"][0]["delta"].get("content") or "")
+            finally:
+                await backend.aclose()
+            return got, info.value
+
+    got, error = run(main())
+    assert "".join(got) == "hi"
+    assert error.cause == "local_connection_lost"
+    assert error.before_first_byte is False  # too late to fall back: the user already saw "hi"
 
 
 def test_malformed_http_is_a_lost_connection(run: Run) -> None:
