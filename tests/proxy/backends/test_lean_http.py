@@ -230,6 +230,22 @@ def test_idle_connection_closed_by_the_server_is_replaced_before_writing(run: Ru
     assert (requests, conns) == (4, 4)
 
 
+def test_server_closing_right_after_each_answer_never_fails_the_next_request(run: Run) -> None:
+    """Back to back, no pause: the close is already in the socket when the connection is reused."""
+    async def main() -> tuple[list[str], int]:
+        async with ScriptedServer("close_idle") as server:
+            backend = OllamaBackend(server.url, timeouts=QUICK)
+            try:
+                answers = [await chat_text(backend) for _ in range(20)]
+            finally:
+                await backend.aclose()
+            return answers, server.requests
+
+    answers, requests = run(main())
+    assert answers == [ANSWER] * 20
+    assert requests == 20
+
+
 def test_connection_dropped_after_the_request_is_sent_fails_without_resending(run: Run) -> None:
     async def main() -> tuple[str, UpstreamError, int, int]:
         async with ScriptedServer("drop_second") as server:

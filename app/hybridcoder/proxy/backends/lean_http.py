@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import select
 from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
@@ -155,7 +156,24 @@ class _Connection(asyncio.Protocol):
             raise self.error
 
     def usable(self) -> bool:
-        return not self.lost and self._transport is not None and not self._transport.is_closing()
+        return (not self.lost and self._transport is not None and not self._transport.is_closing()
+                and not self._peer_closed())
+
+    def _peer_closed(self) -> bool:
+        """True when the idle socket already holds the server's close (or stray bytes).
+
+        A server may close a keep-alive connection right after answering; its FIN can be
+        in the kernel before the event loop has reported it. One zero-timeout select
+        before reuse catches that, so the next request goes on a fresh connection
+        instead of failing.
+        """
+        assert self._transport is not None
+        sock = self._transport.get_extra_info("socket")
+        try:
+            readable, _, _ = select.select([sock.fileno()], [], [], 0)
+        except (OSError, ValueError, AttributeError):
+            return False
+        return bool(readable)
 
     def send(self, data: bytes) -> None:
         assert self._transport is not None
