@@ -21,6 +21,7 @@ from hybridcoder.proxy.errors import (
     UpstreamUnreachable,
 )
 from tests.emulators.anthropic import DEFAULT_KEY, AnthropicEmulator, ToolUse
+from tests.proxy.backends.support import cancel_consumer_midstream, cancelled_upstreams, collect
 
 MODEL = "claude-sonnet-5-5"
 T = TypeVar("T")
@@ -38,10 +39,6 @@ def run(emulator: AnthropicEmulator, work: Callable[[AnthropicBackend], Awaitabl
         finally:
             await backend.aclose()
     return asyncio.run(main())
-
-
-async def collect(stream: ChatStream) -> list[dict[str, Any]]:
-    return [chunk async for chunk in stream]
 
 
 def assemble(chunks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str | None]:
@@ -244,10 +241,7 @@ def test_aclose_cancels_the_upstream_request(anthropic_emulator: AnthropicEmulat
         assert anthropic_emulator.cancelled == 0
         await stream.aclose()
         # still inside the loop: the upstream saw the disconnect because of aclose, not loop teardown
-        for _ in range(200):
-            if anthropic_emulator.cancelled:
-                break
-            await asyncio.sleep(0.01)
+        await cancelled_upstreams(anthropic_emulator)
         return received
 
     assert run(anthropic_emulator, work) == 3
@@ -260,20 +254,7 @@ def test_cancelling_the_consumer_task_cancels_the_upstream(anthropic_emulator: A
 
     async def work(backend: AnthropicBackend) -> int:
         stream = await backend.chat({"messages": [{"role": "user", "content": "x"}]}, MODEL)
-
-        async def consume() -> None:
-            async for _ in stream:
-                pass
-
-        task = asyncio.create_task(consume())
-        await asyncio.sleep(0.05)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        for _ in range(200):
-            if anthropic_emulator.cancelled:
-                break
-            await asyncio.sleep(0.01)
-        return anthropic_emulator.cancelled
+        await cancel_consumer_midstream(stream)
+        return await cancelled_upstreams(anthropic_emulator)
 
     assert run(anthropic_emulator, work) == 1

@@ -14,6 +14,7 @@ from hybridcoder.proxy.backends.ollama import OllamaBackend
 from hybridcoder.proxy.backends.timeouts import BackendTimeouts
 from hybridcoder.proxy.errors import UpstreamError, UpstreamTimeout, UpstreamUnreachable
 from tests.emulators.ollama import OllamaEmulator, ScriptedToolCall
+from tests.proxy.backends.support import cancel_consumer_midstream, cancelled_upstreams, collect
 
 CHAT = "qwen2.5-coder:7b"
 FIM = "qwen2.5-coder:1.5b-base"
@@ -31,10 +32,6 @@ def run(emulator: OllamaEmulator, work: Callable[[OllamaBackend], Awaitable[T]],
         finally:
             await backend.aclose()
     return asyncio.run(main())
-
-
-async def collect(stream: ChatStream) -> list[dict[str, Any]]:
-    return [chunk async for chunk in stream]
 
 
 def chat(body: dict[str, Any], model: str = CHAT) -> Callable[[OllamaBackend], Awaitable[list[dict[str, Any]]]]:
@@ -250,11 +247,7 @@ def test_aclose_cancels_the_upstream_request(ollama_emulator: OllamaEmulator) ->
             break
         assert ollama_emulator.cancelled == 0
         await stream.aclose()
-        for _ in range(200):
-            if ollama_emulator.cancelled:
-                break
-            await asyncio.sleep(0.01)
-        return ollama_emulator.cancelled
+        return await cancelled_upstreams(ollama_emulator)
 
     assert run(ollama_emulator, work) == 1
 
@@ -266,21 +259,8 @@ def test_cancelling_the_consumer_task_cancels_the_upstream(ollama_emulator: Olla
 
     async def work(backend: OllamaBackend) -> int:
         stream = await backend.chat({"messages": [{"role": "user", "content": "x"}]}, CHAT)
-
-        async def consume() -> None:
-            async for _ in stream:
-                pass
-
-        task = asyncio.create_task(consume())
-        await asyncio.sleep(0.05)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        for _ in range(200):
-            if ollama_emulator.cancelled:
-                break
-            await asyncio.sleep(0.01)
-        return ollama_emulator.cancelled
+        await cancel_consumer_midstream(stream)
+        return await cancelled_upstreams(ollama_emulator)
 
     assert run(ollama_emulator, work) == 1
 

@@ -18,6 +18,7 @@ from hybridcoder.proxy.errors import (
     UpstreamUnreachable,
 )
 from tests.emulators.openai import DEFAULT_KEY, OpenAIEmulator, ToolCall
+from tests.proxy.backends.support import cancelled_upstreams, collect
 
 MODEL = "gpt-5.2"
 T = TypeVar("T")
@@ -33,10 +34,6 @@ def run(emulator: OpenAIEmulator, work: Callable[[OpenAICompatibleBackend], Awai
         finally:
             await backend.aclose()
     return asyncio.run(main())
-
-
-async def collect(stream: ChatStream) -> list[dict[str, Any]]:
-    return [chunk async for chunk in stream]
 
 
 def chat(body: dict[str, Any], model: str = MODEL) -> Callable[[OpenAICompatibleBackend], Awaitable[Any]]:
@@ -146,10 +143,6 @@ def test_aclose_cancels_the_upstream_request(openai_emulator: OpenAIEmulator) ->
                 break
         assert openai_emulator.cancelled == 0
         await stream.aclose()
-        for _ in range(200):
-            if openai_emulator.cancelled:
-                break
-            await asyncio.sleep(0.01)
-        return openai_emulator.cancelled
+        return await cancelled_upstreams(openai_emulator)
 
     assert run(openai_emulator, work) == 1
