@@ -92,12 +92,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.message)
         self.setCentralWidget(central)
         self.refresh_checks()
-        self.refresh_usage()
 
     # -- health checks ------------------------------------------------------------------
     def refresh_checks(self) -> None:
-        if hasattr(self, "usage_label"):
-            self.refresh_usage()
+        """The "Check again" button: health checks and today's usage, both in the background."""
+        self.refresh_usage()
         self.refresh_button.setEnabled(False)
         self.checks.clear()
         self.checks.addItem("Checking this machine…")
