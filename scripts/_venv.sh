@@ -16,7 +16,7 @@ spec="$ROOT"
 [ -n "$extras" ] && spec="$ROOT[$extras]"
 # Re-install only when pyproject.toml changed since the last install (fast reruns).
 stamp="$VENV/.installed-${extras:-base}"
-if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$ROOT/setup.py" -nt "$stamp" ]; then
   "$VENV_PY" -m pip install -q --disable-pip-version-check -U pip >/dev/null
   "$VENV_PY" -m pip install -q --disable-pip-version-check -e "$spec"
   touch "$stamp"

@@ -1,5 +1,13 @@
 #!/usr/bin/env python3
-"""Generate the labelled routing evaluation set: tests/data/routing/requests.jsonl.
+"""Generate the labelled routing sets: one file per source under tests/data/routing/.
+
+- requests.jsonl: the first generator (below; templates in scripts/routing_set/tasks.py);
+- written.jsonl: a second generator of a different style plus hand-written hard cases
+  (scripts/routing_set/second_hand.py, hard_cases.py);
+- public.jsonl: real public text (HumanEval / HumanEval-Rust prompts shipped in PyPI packages,
+  paraphrased public issues) in the clients' shapes (scripts/routing_set/public_text.py).
+
+The rest of this docstring is about the first generator.
 
 Deterministic (fixed seed, no clock): running it twice gives the same file. Each
 request is one hand-written task snippet (scripts/routing_set/tasks.py) rendered in
@@ -32,7 +40,8 @@ from routing_set.code_pool import FILES, RELATED, SINGLE, big_file
 from routing_set.tasks import CLOUD, LOCAL, RULES
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "tests" / "data" / "routing" / "requests.jsonl"
+DATA_DIR = ROOT / "tests" / "data" / "routing"
+OUT = DATA_DIR / "requests.jsonl"
 SEED = 20260603
 HELDOUT_PERCENT = 30
 CHAT = "/v1/chat/completions"
@@ -139,13 +148,15 @@ class Builder:
                 self.add(group, "autocomplete", "local", "continue", "ollama-generate-fim", body, "/api/generate")
 
     def local_tasks(self) -> None:
+        # Local asks come in agent shapes too (Continue agent mode sends its tools on every
+        # message; Cline's plan mode answers in prose): tools offered are not an agent loop.
         shapes = {
-            "explain": ["continue-chat", "aider-ask", "openai-sdk", "continue-chat"],
-            "tests": ["continue-chat", "aider-diff", "openai-sdk", "aider-whole"],
-            "boilerplate": ["continue-chat", "openai-sdk", "aider-whole", "continue-edit-insert"],
+            "explain": ["continue-chat", "aider-ask", "openai-sdk", "cline-plan-mention", "continue-agent"],
+            "tests": ["continue-chat", "aider-diff", "openai-sdk", "aider-whole", "continue-agent"],
+            "boilerplate": ["continue-chat", "openai-sdk", "aider-whole", "continue-edit-insert", "continue-agent"],
             "refactor": ["continue-edit-section", "aider-diff", "continue-edit-full", "aider-udiff", "continue-apply"],
-            "docs": ["continue-edit-section", "continue-chat", "aider-diff", "aider-whole"],
-            "script": ["openai-sdk", "continue-chat", "aider-whole"],
+            "docs": ["continue-edit-section", "continue-chat", "aider-diff", "aider-whole", "cline-plan-mention"],
+            "script": ["openai-sdk", "continue-chat", "aider-whole", "continue-agent"],
         }
         for category, tasks in LOCAL.items():
             options = shapes[category]
@@ -186,6 +197,7 @@ class Builder:
         rng = self.rng
         client = shape.split("-")[0]
         client = {"openai": "openai-sdk"}.get(client, client)
+        shape_name = "cline-plan" if shape == "cline-plan-mention" else shape
         if shape == "continue-chat":
             body = clients.continue_chat(text, files, rules=rules, history=self.history(),
                                          highlighted=rng.random() < 0.7, rng=rng)
@@ -200,6 +212,9 @@ class Builder:
         elif shape == "continue-apply":
             path, language, code = files[0]
             body = clients.continue_apply(code, "# ... existing code ...\n" + code.splitlines()[-1] + "  # updated\n")
+        elif shape == "cline-plan-mention":
+            # A plan-mode question about the file the user @-mentioned: one prose answer.
+            body = clients.cline(text, mode="plan", mentions=[(p, c) for p, _, c in files[:1]] or None)
         elif shape in ("cline-act", "cline-plan"):
             group = self.related(task_id)
             depth = rng.choice([0, 0, 1, 2, 4])
@@ -223,7 +238,7 @@ class Builder:
                                       tools=clients.SDK_TOOLS, tool_rounds=rng.randint(0, 3))
         else:
             raise ValueError(shape)
-        self.add(task_id, category, label, client, shape, body)
+        self.add(task_id, category, label, client, shape_name, body)
 
 
 def build() -> list[dict[str, Any]]:
@@ -238,29 +253,39 @@ def render_jsonl(records: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
 
 
+def other_sources() -> dict[str, list[dict[str, Any]]]:
+    """The second and third sources, by file stem."""
+    from routing_set import public_text, second_hand
+
+    return {"written": second_hand.build(), "public": public_text.build()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--check", action="store_true", help="fail if a committed file differs")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the first generator's file goes")
     args = parser.parse_args()
-    records = build()
-    text = render_jsonl(records)
+    outputs = {args.out: build()}
+    for stem, records in other_sources().items():
+        outputs[args.out.parent / f"{stem}.jsonl"] = records
     if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"{args.out} is stale; run scripts/make_routing_set.py", file=sys.stderr)
+        stale = [path for path, records in outputs.items()
+                 if (path.read_text(encoding="utf-8") if path.exists() else "") != render_jsonl(records)]
+        for path in stale:
+            print(f"{path} is stale; run scripts/make_routing_set.py", file=sys.stderr)
+        if stale:
             return 1
-        print(f"{args.out} is up to date ({len(records)} requests).")
+        print("routing sets are up to date: " + ", ".join(f"{p.name} ({len(r)})" for p, r in outputs.items()))
         return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    labels = {"local": 0, "cloud": 0}
-    splits = {"train": 0, "heldout": 0}
-    for record in records:
-        labels[record["label"]] += 1
-        splits[record["split"]] += 1
-    print(f"wrote {len(records)} requests to {args.out} ({args.out.stat().st_size / 1e6:.2f} MB): "
-          f"{labels['local']} local, {labels['cloud']} cloud; {splits['train']} train, {splits['heldout']} held out")
+    for path, records in outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_jsonl(records), encoding="utf-8")
+        labels = {"local": 0, "cloud": 0}
+        for record in records:
+            labels[record["label"]] += 1
+        routable = sum(r["category"] != "autocomplete" for r in records)
+        print(f"wrote {len(records)} requests to {path.name} ({path.stat().st_size / 1e6:.2f} MB): "
+              f"{labels['local']} local, {labels['cloud']} cloud; {routable} without autocomplete")
     return 0
 
 

@@ -205,3 +205,23 @@ def test_settings_of_the_wrong_kind_are_a_warning(bare_machine: Path, app_home: 
     settings.ollama.url = closed_port_url()
     line = next(c for c in run_doctor(settings, profile=cpu_machine()).checks if c.area == "settings")
     assert line.level == "warning" and "proxy.port" in line.text
+
+
+def test_a_remote_ollama_that_does_not_answer_is_not_called_missing(bare_machine: Path) -> None:
+    """A configured URL on another machine: 'not answering there', never 'not installed' (nor an install)."""
+    checks = run_doctor(settings_for("http://192.0.2.1:11434"), profile=cpu_machine(), ollama_timeout=0.3).checks
+    [line] = [c for c in checks if c.area == "ollama"]
+    assert line.level == "problem"
+    assert "isn't answering at http://192.0.2.1:11434 (on another machine)" in line.text
+    assert "not installed" not in line.text and line.fix and "install" not in line.fix.replace("ollama serve", "")
+
+
+def test_default_address_with_nothing_installed_is_not_installed(bare_machine: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridcoder.ollama.detect import ServerProbe
+
+    # nothing answers at the default address (whatever this machine runs there)
+    monkeypatch.setattr("hybridcoder.ollama.detect.probe", lambda url, timeout=2.0: ServerProbe(url, False))
+    checks = run_doctor(settings_for("http://127.0.0.1:11434"), profile=cpu_machine()).checks
+    [line] = [c for c in checks if c.area == "ollama"]
+    assert line.text == "Ollama is not installed."

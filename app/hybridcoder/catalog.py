@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hybridcoder.errors import HybridCoderError
-from hybridcoder.paths import resources_dir
+from hybridcoder.resource_files import ResourceError, resource_path
 
 __all__ = [
     "ROLES",
@@ -264,7 +264,11 @@ def _load_cached(path: Path, mtime_ns: int) -> Catalog:
 
 def load_catalog(path: Path | None = None) -> Catalog:
     """Load (and cache until the file changes) the catalog shipped in ``resources/``."""
-    path = path or resources_dir() / CATALOG_FILE
+    if path is None:
+        try:
+            path = resource_path(CATALOG_FILE)
+        except ResourceError as exc:
+            raise CatalogError(exc.message) from None
     try:
         mtime_ns = path.stat().st_mtime_ns
     except OSError:

@@ -225,6 +225,21 @@ def _check_ollama(report: DoctorReport, settings: Settings, timeout: float) -> N
         return
     report.ollama = {"installed": status.installed, "binary": status.binary, "running": status.running,
                      "version": status.version, "url": status.url}
+    from hybridcoder.ollama import detect
+
+    remote = not detect.is_loopback(status.url)
+    if not status.running and (remote or (not status.binary and not detect.is_default_url(status.url))):
+        # A URL the user chose that does not answer is that server's problem, not (only) a missing install.
+        if remote:
+            report.add("ollama", "problem", f"Ollama isn't answering at {status.url} (on another machine).",
+                       "Start Ollama on that machine (listening beyond loopback: OLLAMA_HOST=0.0.0.0 ollama "
+                       "serve), or correct `url` under [ollama] in your settings file.")
+        else:
+            report.add("ollama", "problem", f"Ollama isn't answering at {status.url} (the address in your "
+                       "settings), and it is not installed on this machine either.",
+                       "Start the Ollama you pointed to, correct `url` under [ollama], or run `hybridcoder setup` "
+                       "to install one.")
+        return
     if not status.installed:  # installed is also true when an Ollama answers, so nothing runs here
         report.add("ollama", "problem", "Ollama is not installed.",
                    "Run `hybridcoder setup` to install it, or get it from https://ollama.com/download.")

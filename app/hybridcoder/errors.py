@@ -8,6 +8,7 @@ subclasses; nothing above them ever shows a traceback.
     HybridCoderError
     ├── SettingsError            settings file unreadable or unwritable
     ├── KeyStoreError            keyring missing / refused
+    ├── ProxyStartError          the proxy could not listen (port taken, bad address)
     ├── OllamaError              (hybridcoder.ollama) not installed, not running, unknown tag, ...
     ├── ConfigWriteError         (hybridcoder.clients) a client config cannot be parsed or written
     └── SetupError               (hybridcoder.setup_flow) a setup step failed
@@ -34,3 +35,11 @@ class SettingsError(HybridCoderError):
 
 class KeyStoreError(HybridCoderError):
     """The OS keyring is missing or refused the operation."""
+
+
+class ProxyStartError(HybridCoderError):
+    """The proxy could not start (port in use, bad address).
+
+    Defined here rather than in ``proxy/server.py`` (which re-exports it) so that code that only
+    needs to catch it, such as the desktop app's service, does not import the proxy stack.
+    """

@@ -3,7 +3,12 @@
 Sources in priority order: the keyring, then the environment (ANTHROPIC_API_KEY,
 OPENAI_API_KEY, OLLAMA_API_KEY; HYBRIDCODER_TOKEN for the proxy token), then, only if
 the user explicitly agreed because no keyring exists, a clearly labelled file
-(mode 0600) under the config folder.
+(mode 0600) under the config folder. The consent is ``keys.allow_file_fallback`` in
+the settings; ``setup`` and the wizard ask for it once (:func:`private_file_offer`).
+
+The proxy's token must survive restarts — every tool config holds it — so when it
+can be kept nowhere, :meth:`KeyStore.proxy_token` refuses (:class:`TokenNotStorable`)
+instead of handing out a token that would silently break those configs tomorrow.
 
 This module never logs a key, never puts one in an exception message and never
 writes one to disk without consent. Show keys only through :func:`mask`.
@@ -29,6 +34,10 @@ from hybridcoder.paths import app_paths
 
 log = logging.getLogger(__name__)
 
+
+class TokenNotStorable(KeyStoreError):
+    """No keyring and no consent for the private file: a new token would not survive a restart."""
+
 SERVICE = "HybridCoder"
 Provider = Literal["anthropic", "openai", "ollama"]
 PROVIDERS: tuple[Provider, ...] = ("anthropic", "openai", "ollama")
@@ -53,6 +62,12 @@ def mask(secret: str | None) -> str:
     if len(secret) - len(prefix) - 4 < 12:  # too short: prefix and tail would give most of it away
         return "..." + "*" * 4
     return f"{prefix}...{secret[-4:]}"
+
+
+def private_file_offer(path: Path) -> str:
+    """The one sentence that explains the missing keyring and offers the private file."""
+    return (f"No system keyring was found on this machine, so Hybrid Coder can keep the proxy's access token "
+            f"and your cloud keys in a private file instead ({path}, readable only by you).")
 
 
 @dataclass(frozen=True)
@@ -157,7 +172,10 @@ class KeyStore:
 
     # -- proxy token -----------------------------------------------------------------
     def proxy_token(self, *, create: bool = True) -> str | None:
-        """The proxy's local access token: HYBRIDCODER_TOKEN, else stored, else generated."""
+        """The proxy's local access token: HYBRIDCODER_TOKEN, else stored, else generated and stored.
+
+        Raises :class:`TokenNotStorable` (with the fix) when a new token could not be kept.
+        """
         env = os.environ.get(TOKEN_ENV, "").strip()
         if env:
             return env
@@ -167,10 +185,24 @@ class KeyStore:
         token = "hc-" + secrets.token_urlsafe(24)
         try:
             self.set(TOKEN_NAME, token)
-        except KeyStoreError:
-            # No keyring and no consent for a file: the token lives for this process only.
-            log.warning("proxy token could not be stored; it will change on restart")
+        except KeyStoreError as exc:
+            if keyring_available():
+                raise TokenNotStorable(exc.message) from None
+            raise TokenNotStorable(
+                "No system keyring is available to keep the proxy's access token, so your tools would stop "
+                "working after every restart; run `hybridcoder setup --allow-file-keyring` to keep it in a "
+                f"private file ({self.fallback_path}), or set {TOKEN_ENV}.") from None
         return token
+
+    def token_location(self) -> str:
+        """Where the proxy's token is kept, in words (for setup's summary and the settings page)."""
+        if os.environ.get(TOKEN_ENV, "").strip():
+            return f"the {TOKEN_ENV} environment variable"
+        if self._keyring_get(TOKEN_NAME):
+            return "the system keyring"
+        if self._file_get(TOKEN_NAME):
+            return f"the private file {self.fallback_path} (readable only by you)"
+        return "nowhere yet"
 
     # -- backends --------------------------------------------------------------------
     def _keyring_get(self, name: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,21 @@ class CloudSettings:
     #: "" = through the local Ollama after `ollama signin`; else e.g. https://ollama.com
     ollama_cloud_url: str = ""
 
+    def anthropic_url(self) -> str:
+        """The Anthropic API root: settings when they name one, else ``ANTHROPIC_BASE_URL`` as the SDK reads it."""
+        return _url_or_env(self.anthropic_base_url, "https://api.anthropic.com", "ANTHROPIC_BASE_URL")
+
+    def openai_url(self) -> str:
+        """The OpenAI API root: settings when they name one, else ``OPENAI_BASE_URL`` as the SDK reads it."""
+        return _url_or_env(self.openai_base_url, "https://api.openai.com/v1", "OPENAI_BASE_URL")
+
+
+def _url_or_env(configured: str, default: str, variable: str) -> str:
+    """Settings win when they differ from the default; otherwise the standard variable, if set."""
+    if configured and configured.rstrip("/") != default:
+        return configured
+    return os.environ.get(variable, "").strip() or configured or default
+
 
 @dataclass
 class ProxySettings:
@@ -91,8 +107,13 @@ class ProxySettings:
     #: Time to first token: generous for a cold model load, but bounded.
     first_token_timeout_s: float = 120.0
     idle_timeout_s: float = 60.0
+    #: A client connection must complete a request's headers within this (slow or silent
+    #: connections are closed, not kept for ever); the body then has 60 s (proxy/asgi.py).
+    header_timeout_s: float = 10.0
     #: A repeated conversation within this window counts as the client's "regenerate".
     retry_window_s: float = 120.0
+    #: ...but only when it comes back at least this long after the answer finished (a person reading it).
+    retry_min_gap_s: float = 1.0
 
 
 @dataclass

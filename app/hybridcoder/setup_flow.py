@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -48,7 +49,13 @@ from hybridcoder.settings import Settings
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
-Progress = Callable[[float | None, str], None]
+
+
+class Progress(Protocol):
+    """How a step reports progress: a fraction (None = unknown), a label, and optional facts
+    for a richer display (a :class:`~hybridcoder.ollama.PullProgress`, a test answer)."""
+
+    def __call__(self, fraction: float | None, message: str, detail: Any = None, /) -> None: ...
 
 
 class SetupError(HybridCoderError):
@@ -67,6 +74,9 @@ class SetupEvent:
     status: str
     message: str
     fraction: float | None = None
+    #: Extra facts for a display: a PullProgress while a model downloads (MB/s, time left),
+    #: a :class:`VerifyAnswer` after a test request. None for most events.
+    detail: Any = None
 
 
 @dataclass
@@ -79,6 +89,9 @@ class SetupOptions:
     tools: tuple[str, ...] = ("all",)
     #: Install the short small-model rule set in the tools (None = leave as it is).
     rules: bool | None = None
+    #: No OS keyring: keep the token and keys in the private 0600 file without asking
+    #: (``--allow-file-keyring``). Otherwise ``consent_file_keyring`` is asked once.
+    allow_file_keyring: bool = False
 
 
 def _no(_: str) -> bool:
@@ -99,6 +112,12 @@ class SetupCallbacks:
     ask_cloud_key: Callable[[], str | None] = _no_key
     #: Asked before storing the (already checked) key in the keyring.
     consent_store_key: Callable[[str], bool] = _no
+    #: Asked once when there is no OS keyring: keep the token and keys in the private file instead?
+    #: Gets the one-sentence explanation with the file's path (keys.private_file_offer).
+    consent_file_keyring: Callable[[str], bool] = _no
+    #: Starts the proxy when the caller owns one (the desktop app's ProxyService); None = the
+    #: flow starts its own ProxyServer and hands it back in ``SetupResult.proxy``.
+    start_proxy: Callable[[], None] | None = None
 
 
 class SetupState:
@@ -255,13 +274,17 @@ class EnsureOllama:
         return OllamaManager(ctx.ollama_url).status().running
 
     def run(self, ctx: SetupContext, progress: Progress, cancel: threading.Event) -> str:
-        from hybridcoder.ollama import OllamaManager
+        from hybridcoder.ollama import OllamaManager, detect
 
         manager = OllamaManager(ctx.ollama_url)
         status = manager.status()
         if status.running:
             ctx.state.record(self.name, "done", message=status.version or "")
             return f"Ollama {status.version} is running at {ctx.ollama_url}."
+        if not detect.is_loopback(ctx.ollama_url):
+            # A remote Ollama the user chose is not answering: installing one here would not help.
+            raise SetupError(f"Ollama isn't answering at {ctx.ollama_url} (on another machine) — start it there, "
+                             "or change the address under [ollama] url, then run setup again.")
         if not status.installed:
             _install_ollama(ctx, progress, cancel)
         _check_cancel(cancel)
@@ -283,7 +306,7 @@ def _install_ollama(ctx: SetupContext, progress: Progress, cancel: threading.Eve
                          "https://ollama.com/download and run setup again.")
 
     def on_download(update: DownloadProgress) -> None:
-        progress(update.fraction, "Downloading Ollama")
+        progress(update.fraction, "Downloading Ollama", update)
 
     result = install_ollama(True, settings=ctx.settings, on_progress=on_download, cancel=cancel)
     if result.cancelled:
@@ -304,6 +327,15 @@ def _installed_tags(ctx: SetupContext) -> set[str]:
     from hybridcoder.ollama import OllamaManager
 
     return {_normalise(m.name) for m in OllamaManager(ctx.ollama_url).list_models()}
+
+
+def model_downloads(settings: Settings) -> list[tuple[str, bool]]:
+    """(tag, already downloaded) for each model the models step pulls — for a progress display."""
+    from hybridcoder.ollama import OllamaManager
+
+    installed = {_normalise(m.name) for m in OllamaManager(settings.ollama.url).list_models()}
+    tags = dict.fromkeys(t for t in (settings.models.chat, settings.models.autocomplete) if t)
+    return [(tag, _normalise(tag) in installed) for tag in tags]
 
 
 class PullModels:
@@ -331,7 +363,7 @@ class PullModels:
             share = 1 / len(missing)
 
             def on_progress(update: PullProgress, *, _i: int = index, _share: float = share) -> None:
-                progress((_i + update.fraction) * _share, f"Downloading {update.tag}")
+                progress((_i + update.fraction) * _share, f"Downloading {update.tag}", update)
 
             result = manager.pull(tag, on_progress, cancel)
             if result.cancelled:
@@ -384,36 +416,102 @@ def check_anthropic_key(key: str, base_url: str, *, timeout: float = 15.0) -> No
         client.close()
 
 
+#: Where Ollama Cloud answers directly (with a key from ollama.com/settings/keys).
+OLLAMA_CLOUD_URL = "https://ollama.com"
+
+
+def _key_name(provider: str) -> str:
+    """The key store's name for a ``cloud.provider`` setting ("ollama-cloud" keeps its key as "ollama")."""
+    return "ollama" if provider == "ollama-cloud" else provider
+
+
+def check_openai_key(key: str, base_url: str, *, timeout: float = 15.0) -> None:
+    """A cheap real call (list the models; no tokens spent). Raises SetupError with the fix."""
+    import openai
+
+    client = openai.OpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
+    try:
+        client.models.list()
+    except openai.AuthenticationError as exc:
+        raise SetupError("OpenAI refused the key (401) — copy the whole key from platform.openai.com and try "
+                         "again, or skip the cloud for now.") from exc
+    except openai.PermissionDeniedError as exc:
+        raise SetupError("OpenAI accepted the key but denied access (403) — check the key's project and "
+                         "billing on platform.openai.com.") from exc
+    except openai.APIConnectionError as exc:
+        raise SetupError(f"Could not reach OpenAI at {base_url} — check your internet connection "
+                         "(or proxy settings) and try again.") from exc
+    except openai.APIStatusError as exc:
+        raise SetupError(f"OpenAI answered the key check with an error ({exc.status_code}) — try again in "
+                         "a minute, or skip the cloud for now.") from exc
+    finally:
+        client.close()
+
+
+def check_ollama_cloud_key(key: str, base_url: str, *, timeout: float = 15.0) -> None:
+    """A cheap real call (``GET /api/tags`` lists what the key may use). Raises SetupError with the fix."""
+    try:
+        response = httpx.get(base_url.rstrip("/") + "/api/tags", headers={"Authorization": f"Bearer {key}"},
+                             timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise SetupError(f"Could not reach Ollama Cloud at {base_url} — check your internet connection "
+                         "(or proxy settings) and try again.") from exc
+    if response.status_code in (401, 403):
+        raise SetupError(f"Ollama Cloud refused the key ({response.status_code}) — create a key at "
+                         "ollama.com/settings/keys and try again, or skip the cloud for now.")
+    if response.status_code != 200:
+        raise SetupError(f"Ollama Cloud answered the key check with an error ({response.status_code}) — try "
+                         "again in a minute, or skip the cloud for now.")
+
+
+def check_cloud_key(provider: str, key: str, settings: Settings) -> None:
+    """Check a key for ``provider`` ("anthropic", "openai" or "ollama-cloud") with a cheap real call."""
+    cloud = settings.cloud
+    if provider == "anthropic":
+        check_anthropic_key(key, cloud.anthropic_url())
+    elif provider == "openai":
+        check_openai_key(key, cloud.openai_url())
+    elif provider == "ollama-cloud":
+        check_ollama_cloud_key(key, cloud.ollama_cloud_url or OLLAMA_CLOUD_URL)
+    else:
+        raise SetupError(f"Unknown cloud provider {provider!r} — choose Anthropic, OpenAI or Ollama Cloud.")
+
+
 class StoreCloudKey:
     name = "cloud_key"
     title = "Store a cloud key (optional)"
 
+    def __init__(self, *, replace: bool = False) -> None:
+        #: True asks (and checks) even when a key is stored: the wizard's cloud page replaces it.
+        self.replace = replace
+
     def is_done(self, ctx: SetupContext) -> bool:
         if not ctx.options.cloud:
             return True
-        return bool(ctx.keys.get(ctx.settings.cloud.provider))
+        return not self.replace and bool(ctx.keys.get(_key_name(ctx.settings.cloud.provider)))
 
     def run(self, ctx: SetupContext, progress: Progress, cancel: threading.Event) -> str:
-        provider = ctx.settings.cloud.provider
-        label = PROVIDER_LABELS.get(provider, provider)
-        if provider != "anthropic":
-            ctx.state.record(self.name, "skipped")
-            return (f"Set the {label} key with `hybridcoder keys set {provider}`; setup checks Anthropic "
-                    "keys only.")
         key = (ctx.callbacks.ask_cloud_key() or "").strip()
+        # Read after asking: the person may have picked another provider while answering.
+        provider = ctx.settings.cloud.provider
+        name = _key_name(provider)
+        label = PROVIDER_LABELS.get(name, provider)
         if not key:
             ctx.state.record(self.name, "skipped")
-            return "No cloud key: every request stays local (add one later with `hybridcoder keys set anthropic`)."
+            return f"No cloud key: every request stays local (add one later with `hybridcoder keys set {name}`)."
         progress(None, f"Checking the {label} key")
-        check_anthropic_key(key, ctx.settings.cloud.anthropic_base_url)
+        check_cloud_key(provider, key, ctx.settings)
         _check_cancel(cancel)
         if not ctx.callbacks.consent_store_key(f"The {label} key works. Store it in the system keyring?"):
             ctx.state.record(self.name, "skipped")
             return "The key works but was not stored; the cloud stays off until you store one."
-        where = ctx.keys.set(provider, key)
+        where = ctx.keys.set(name, key)
+        if provider == "ollama-cloud" and not ctx.settings.cloud.ollama_cloud_url:
+            ctx.settings.cloud.ollama_cloud_url = OLLAMA_CLOUD_URL  # a key means the direct service
+            ctx.settings.save()
         ctx.state.record(self.name, "done", message=where)
         return f"The {label} key works and is stored in the " + (
-            "system keyring." if where == "keyring" else "fallback file you allowed.")
+            "system keyring." if where == "keyring" else "private key file you allowed.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,7 +530,7 @@ class GenerateToken:
 
         persistent_proxy_token(ctx.keys)
         ctx.state.record(self.name, "done")
-        return "Generated the proxy's access token (kept in the keyring)."
+        return f"Generated the proxy's access token (kept in {ctx.keys.token_location()})."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -446,6 +544,14 @@ def _configure(ctx: SetupContext, *, dry_run: bool) -> Any:
                            token=ctx.keys.proxy_token(create=True) or "",
                            models=client_models_from_settings(ctx.settings), dry_run=dry_run,
                            rules=ctx.options.rules)
+
+
+def preview_tool_changes(settings: Settings, keys: KeyStore, tools: tuple[str, ...] = ("all",)) -> Any:
+    """The configure dry run the tools step would apply: a ``ConfigureReport`` whose tools carry
+    their diffs (token masked). Writes no tool file (the proxy token is created if there is none
+    yet, as the tools step would); the wizard's "Show changes" shows it."""
+    ctx = SetupContext(settings, SetupOptions(tools=tools), SetupCallbacks(), SetupState(), keys)
+    return _configure(ctx, dry_run=True)
 
 
 class ConfigureTools:
@@ -487,7 +593,8 @@ def proxy_answers(url: str, token: str) -> bool:
 
 
 def _verify_fingerprint(ctx: SetupContext) -> str:
-    return fingerprint(ctx.proxy_url, ctx.settings.models.chat, bool(ctx.keys.get(ctx.settings.cloud.provider)))
+    return fingerprint(ctx.proxy_url, ctx.settings.models.chat,
+                       bool(ctx.keys.get(_key_name(ctx.settings.cloud.provider))))
 
 
 class StartProxy:
@@ -510,6 +617,9 @@ class StartProxy:
 def start_proxy(ctx: SetupContext) -> None:
     token = ctx.keys.proxy_token(create=True) or ""
     if ctx.proxy is not None or proxy_answers(ctx.proxy_url, token):
+        return
+    if ctx.callbacks.start_proxy is not None:
+        ctx.callbacks.start_proxy()
         return
     from hybridcoder.proxy.server import ProxyServer
 
@@ -552,12 +662,25 @@ def timed_chat(url: str, token: str, model: str, *, timeout: float = 120.0) -> t
     return text, elapsed
 
 
+@dataclass(frozen=True)
+class VerifyAnswer:
+    """What one test request through the proxy brought back (shown by the wizard's test page)."""
+
+    route: str  # "local" or "cloud"
+    text: str
+    latency_ms: float
+
+
 class Verify:
     name = "verify"
     title = "Check a real request through the proxy"
 
+    def __init__(self, *, always: bool = False) -> None:
+        #: True sends the test request even when it passed before (the wizard's "Try it" page).
+        self.always = always
+
     def is_done(self, ctx: SetupContext) -> bool:
-        return ctx.state.done_with(self.name, _verify_fingerprint(ctx))
+        return not self.always and ctx.state.done_with(self.name, _verify_fingerprint(ctx))
 
     def run(self, ctx: SetupContext, progress: Progress, cancel: threading.Event) -> str:
         from hybridcoder.proxy.catalog import CLOUD, LOCAL
@@ -565,15 +688,17 @@ class Verify:
         start_proxy(ctx)
         token = ctx.keys.proxy_token(create=True) or ""
         progress(None, "Asking the local model through the proxy")
-        _, local_s = timed_chat(ctx.proxy_url, token, LOCAL)
+        answer, local_s = timed_chat(ctx.proxy_url, token, LOCAL)
         detail: dict[str, Any] = {"local_ms": round(local_s * 1000)}
         message = f"Local model answered through the proxy in {local_s * 1000:.0f} ms"
+        progress(None, "The local model answered", VerifyAnswer("local", answer, local_s * 1000))
         _check_cancel(cancel)
-        if ctx.options.cloud and ctx.keys.get(ctx.settings.cloud.provider):
+        if ctx.options.cloud and ctx.keys.get(_key_name(ctx.settings.cloud.provider)):
             progress(None, "Asking the cloud model through the proxy")
-            _, cloud_s = timed_chat(ctx.proxy_url, token, CLOUD)
+            answer, cloud_s = timed_chat(ctx.proxy_url, token, CLOUD)
             detail["cloud_ms"] = round(cloud_s * 1000)
             message += f"; cloud in {cloud_s * 1000:.0f} ms"
+            progress(None, "The cloud model answered", VerifyAnswer("cloud", answer, cloud_s * 1000))
         ctx.facts["latency"] = detail
         ctx.state.record(self.name, "done", fingerprint=_verify_fingerprint(ctx), detail=detail)
         return message + "."
@@ -626,9 +751,10 @@ class SetupFlow:
         self.steps = steps if steps is not None else default_steps()
         self.keys = keys or KeyStore(allow_file_fallback=self.settings.keys.allow_file_fallback)
 
-    def _emit(self, step: str, status: str, message: str, fraction: float | None = None) -> None:
+    def _emit(self, step: str, status: str, message: str, fraction: float | None = None,
+              detail: Any = None) -> None:
         try:
-            self.on_event(SetupEvent(step, status, message, fraction))
+            self.on_event(SetupEvent(step, status, message, fraction, detail))
         except Exception:  # a broken progress display must not break the setup
             log.exception("setup progress callback failed")
 
@@ -639,6 +765,7 @@ class SetupFlow:
             # Every later step (and the proxy) must talk to the Ollama the user named.
             self.settings.ollama.url = ctx.ollama_url
             self.settings.save()
+        self._settle_key_storage(ctx)
         outcomes: list[StepOutcome] = []
         stopped = False
         for step in self.steps:
@@ -651,6 +778,27 @@ class SetupFlow:
         self._emit("summary", "done", "\n".join(summary), 1.0)
         return SetupResult(outcomes, summary, ctx.proxy)
 
+    def _settle_key_storage(self, ctx: SetupContext) -> None:
+        """No OS keyring: ask once (or take ``--allow-file-keyring``) whether to use the private file.
+
+        The consent is saved in the settings, so a rerun, ``serve`` and the app keep
+        using the same file and the same token; a refusal is not asked again in this
+        run — the token step then says what to do.
+        """
+        from hybridcoder.keys import TOKEN_ENV, keyring_available, private_file_offer
+
+        if self.settings.keys.allow_file_fallback or keyring_available() or os.environ.get(TOKEN_ENV, "").strip():
+            return
+        path = ctx.keys.fallback_path
+        offer = private_file_offer(path)
+        if not (self.options.allow_file_keyring or self.callbacks.consent_file_keyring(offer)):
+            return
+        self.settings.keys.allow_file_fallback = True
+        self.settings.save()
+        self.keys = ctx.keys = KeyStore(allow_file_fallback=True, fallback_path=path)
+        self._emit("keys", "done", f"No system keyring: the access token and keys go to {path} (readable only "
+                   f"by you); this choice is saved in {app_paths().settings_file}.", 1.0)
+
     def _run_step(self, step: Step, ctx: SetupContext, cancel: threading.Event) -> StepOutcome:
         try:
             if step.is_done(ctx):
@@ -661,7 +809,10 @@ class SetupFlow:
                 return StepOutcome(step.name, step.title, "already done", message)
             self._emit(step.name, "started", step.title, 0.0)
             _check_cancel(cancel)
-            message = step.run(ctx, lambda f, m: self._emit(step.name, "progress", m, f), cancel)
+            def progress(fraction: float | None, message: str, detail: Any = None, /) -> None:
+                self._emit(step.name, "progress", message, fraction, detail)
+
+            message = step.run(ctx, progress, cancel)
             status = "skipped" if ctx.state.step(step.name).get("status") == "skipped" else "done"
             self._emit(step.name, status, message, 1.0)
             return StepOutcome(step.name, step.title, status, message)
@@ -710,6 +861,13 @@ def build_summary(ctx: SetupContext, outcomes: list[StepOutcome]) -> list[str]:
     for tool in getattr(report, "tools", []):  # e.g. "reload VS Code", "pick Hybrid Coder in Continue"
         lines += [note for note in tool.notes if note not in lines]
     lines += ctx.facts.get("notes", [])
-    lines.append("Next: keep the proxy running with the Hybrid Coder app (`hybridcoder`, which also opens the "
-                 "dashboard with routing and savings) or with `hybridcoder serve`.")
+    from hybridcoder.app_service import desktop_available
+
+    if desktop_available():
+        lines.append("Next: keep the proxy running by starting the desktop app with `hybridcoder`: it keeps the "
+                     "proxy up for your tools as long as it runs and opens the dashboard with routing and "
+                     "savings (`hybridcoder serve` runs the proxy in a terminal instead).")
+    else:
+        lines.append("Next: keep the proxy running with `hybridcoder serve` (there is no display here for the "
+                     "desktop app); `hybridcoder stats` shows routing and savings.")
     return lines

@@ -1,4 +1,4 @@
-"""``hybridcoder explain``: one JSON decision per request body; bad input is one clear line."""
+"""``hybridcoder explain``: readable by default, one JSON decision per request body with --json; bad input is one clear line."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ import pytest
 from hybridcoder.cli import main
 from tests.routing import bodies
 
+#: An agent task that needs the cloud whatever the scorer's details: several files, a cross-cutting change.
+HARD = ("Migrate authentication from server sessions to JWT across the API, the web client and the "
+        "mobile app, keep existing users logged in during the rollout, and design the token refresh flow")
+HARD_READS = ["api/auth/session.py", "web/src/auth/client.ts", "mobile/Auth/Session.swift", "api/users/models.py"]
+
+
+def hard() -> dict[str, object]:
+    return bodies.cline_act(HARD, reads=HARD_READS)
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -20,20 +29,20 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def test_explains_one_body(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "req.json"
-    path.write_text(json.dumps(bodies.cline_act("Add a --verbose flag")))
-    code, out, _ = run(capsys, "explain", str(path), "--cloud-available", "yes")
+    path.write_text(json.dumps(hard()))
+    code, out, _ = run(capsys, "explain", str(path), "--cloud-available", "yes", "--json")
     assert code == 0
     decision = json.loads(out)
     assert decision["route"] == "cloud"
     assert decision["model"]  # the configured cloud model
-    assert "agent_tools" in decision["reasons"]
+    assert decision["reasons"] and decision["score"] >= 0.5
     assert decision["sentence"].endswith("sent to the cloud.")
-    assert "Add a --verbose flag" not in out  # never prints prompt text
+    assert HARD not in out and "JWT" not in out  # never prints prompt text
 
 
 def test_jsonl_prints_one_decision_per_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "reqs.jsonl"
-    lines = [bodies.continue_chat("Explain this function."), bodies.cline_act("Refactor"),
+    lines = [bodies.continue_chat("Explain this function."), hard(),
              bodies.continue_chat("@cloud explain")]
     path.write_text("\n".join(json.dumps(b) for b in lines) + "\n\n")
     code, out, _ = run(capsys, "explain", str(path), "--jsonl", "--cloud-available", "yes")
@@ -43,8 +52,8 @@ def test_jsonl_prints_one_decision_per_line(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_stdin_and_no_key_means_local(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(bodies.cline_act("Refactor"))))
-    code, out, _ = run(capsys, "explain", "-")
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(hard())))
+    code, out, _ = run(capsys, "explain", "-", "--json")
     assert code == 0
     decision = json.loads(out)
     assert decision["route"] == "local"  # the in-memory keyring has no cloud key
@@ -56,10 +65,24 @@ def test_key_in_keyring_makes_the_cloud_available(capsys: pytest.CaptureFixture[
 
     KeyStore().set("anthropic", "sk-ant-test-0123456789abcdef")
     path = tmp_path / "req.json"
-    path.write_text(json.dumps(bodies.cline_act("Refactor")))
-    code, out, _ = run(capsys, "explain", str(path))
+    path.write_text(json.dumps(hard()))
+    code, out, _ = run(capsys, "explain", str(path), "--json")
     assert code == 0
     assert json.loads(out)["route"] == "cloud"
+
+
+def test_default_output_is_for_people(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(hard()))
+    code, out, _ = run(capsys, "explain", str(path), "--cloud-available", "yes")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("CLOUD → ")
+    assert lines[1].endswith("sent to the cloud.")
+    assert lines[2].startswith("Score ") and "0.50" in lines[2]  # against the default threshold
+    assert lines[3] == "Why:" and all(line.startswith("  - ") for line in lines[4:])
+    assert not any("_" in line.split("  - ", 1)[-1][:3] for line in lines[4:])  # words, not codes
+    assert "{" not in out and "JWT" not in out
 
 
 @pytest.mark.parametrize(("content", "fragment"), [

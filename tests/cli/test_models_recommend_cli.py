@@ -41,8 +41,16 @@ def test_cpu_only_description_warns_about_speed(capsys: pytest.CaptureFixture[st
     assert code == 0 and "qwen2.5-coder:1.5b" in out and "CPU" in out
 
 
+def test_no_gpu_memory_is_a_cpu_only_machine(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--gpu none --vram-gb 0` says the same as `--gpu none`; it is not an error."""
+    code, out, err = run(capsys, "--gpu", "none", "--vram-gb", "0", "--ram-gb", "16", "--json")
+    assert code == 0, err
+    code, plain, _ = run(capsys, "--gpu", "none", "--ram-gb", "16", "--json")
+    assert code == 0 and json.loads(out) == json.loads(plain)
+
+
 @pytest.mark.parametrize("args", [["--gpu", "nvidia"], ["--gpu", "none", "--vram-gb", "8"],
-                                  ["--vram-gb", "lots"], ["--gpu", "voodoo"]])
+                                  ["--vram-gb", "lots"], ["--gpu", "voodoo"], ["--gpu", "nvidia", "--vram-gb", "0"]])
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
     code, out, err = run(capsys, *args)
     assert code == 2 and "Traceback" not in out + err and err

@@ -72,3 +72,29 @@ def test_edit_format_follows_model_size() -> None:
     assert edit_format_for("qwen2.5-coder:14b") == "diff"
     assert edit_format_for("qwen2.5-coder:3b") == "whole"
     assert edit_format_for("qwen2.5-coder:1.5b-base") == "whole"
+
+
+def test_every_replaced_value_is_named_but_never_a_key(home: Path, models: ClientModels) -> None:
+    """A real user's file (4137314/nixos-config) sets model, weak/editor model, base URL and key."""
+    conf = home / ".aider.conf.yml"
+    place("real/aider/4137314-nixos-config.aider.conf.yml", conf)
+    notes = configure(["aider"], models).tools[0].notes
+    said = " ".join(notes)
+    for old in ("ollama_chat/qwen2.5-coder:14b", "ollama_chat/qwen2.5:7b", "http://127.0.0.1:11434/v1"):
+        assert old in said
+    assert "weak-model" in said and "editor-model" in said and "openai-api-key" in said
+    assert "ollama-local-not-a-secret" not in said  # the user's own key is replaced, never shown
+
+
+def test_the_conf_holding_the_token_is_private_and_undo_restores_its_mode(home: Path, models: ClientModels) -> None:
+    import os
+
+    from hybridcoder.clients.safe_write import file_mode
+
+    conf = home / ".aider.conf.yml"
+    original = place("real/aider/EkeMinusYou-dotfiles.aider.conf.yml", conf)
+    os.chmod(conf, 0o644)
+    configure(["aider"], models)
+    assert TOKEN in conf.read_text() and file_mode(conf) == 0o600
+    configure(["aider"], models, undo=True)
+    assert conf.read_bytes() == original and file_mode(conf) == 0o644

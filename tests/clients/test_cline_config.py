@@ -161,3 +161,17 @@ def test_provider_settings_path_variable(tmp_path: Path, home: Path, models: Cli
     assert read(target)["lastUsedProvider"] == "openai-compatible"
     assert (target.parent / "models.json").exists()
     assert not (home / ".cline" / "data" / "settings" / "providers.json").exists()
+
+
+@pytest.mark.parametrize(("corpus", "rel", "old_values"), [
+    ("real/cline/timfel-dotfiles.globalState.json", "globalState.json", ["gpt-5.4", "gpt-5.5", "plan mode model"]),
+    ("real/cline/RossLohrisch-nyc-311-dashboard.globalState.json", "globalState.json",
+     ["plan mode provider openai-codex", "act mode provider openai-codex"]),
+    ("real/cline/chriswoodley-glowing-robot.providers.json", "settings/providers.json", ["CLI provider cline"]),
+])
+def test_every_replaced_provider_and_model_is_named(corpus: str, rel: str, old_values: list[str], home: Path,
+                                                    models: ClientModels) -> None:
+    place(corpus, home / ".cline" / "data" / rel)
+    said = " ".join(configure(["cline"], models).tools[0].notes)
+    for old in old_values:
+        assert old in said

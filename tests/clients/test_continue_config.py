@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 from hybridcoder.clients.continue_config import AUTOCOMPLETE_NAME, CHAT_NAME, EMBED_NAME, RULE_NAME
 from hybridcoder.clients.targets import ClientModels
-from tests.clients.conftest import TOKEN, backup_runs, configure, only_added, place
+from tests.clients.conftest import DATA, TOKEN, backup_runs, configure, only_added, place
 
 
 def load(path: Path) -> Any:
@@ -164,3 +164,112 @@ def test_a_duplicated_entry_of_ours_is_collapsed(home: Path, models: ClientModel
     path.write_text(text + block)  # the user pasted our chat entry a second time
     configure(["continue"], models)
     assert [m["name"] for m in load(path)["models"]].count(CHAT_NAME) == 1
+
+
+# --- Real users' files (tests/data/client_configs/real/, sources in SOURCES.md) ----------------
+
+def _lines_kept(original: bytes, written: bytes) -> list[str]:
+    """Original lines (final newline aside) that did not survive unchanged and in order."""
+    return only_added(original.rstrip(b"\n") + b"\n", written.rstrip(b"\n") + b"\n")
+
+
+def test_yaml11_anchors_and_merge_keys_keep_their_directive(home: Path, models: ClientModels) -> None:
+    """%YAML 1.1 + `---` + a 4-space anchor block + `<<:` merge keys, models last, no final newline.
+
+    The edit used to fail here and fall back to re-emitting the whole file: `%YAML 1.1` and `---`
+    were dropped, so Continue ignored the merge keys and every user model lost its provider.
+    """
+    path = home / ".continue" / "config.yaml"
+    path.parent.mkdir(parents=True)
+    original = (DATA / "real" / "continue" / "jleivo-llm_code.yaml").read_bytes().rstrip(b"\n")
+    path.write_bytes(original)
+    report = configure(["continue"], models)
+    assert report.tools[0].status == "configured", report.tools[0].message
+    written = path.read_bytes()
+    assert written.startswith(b"%YAML 1.1\n---\nname: My global config\n")
+    # Every line survives except one: the last block scalar's header gets an explicit `-`, so the
+    # newline our entries need after it does not change the user's template.
+    assert _lines_kept(original, written) == ["      autocomplete: |\n"] and b"autocomplete: |-\n" in written
+    from hybridcoder.clients.continue_schema import continue_view, continue_would_reject
+
+    text = written.decode()
+    assert continue_would_reject(text) is None
+    before = continue_view(YAML(typ="rt").load(original.decode()), merges=True)["models"]
+    after = continue_view(YAML(typ="rt").load(text), merges=True)["models"]
+    assert after[:3] == before and all(m["provider"] == "ollama" for m in after[:3])
+    configure(["continue"], models, undo=True)
+    assert path.read_bytes() == original
+
+
+def test_a_file_without_final_newline_is_edited_not_rewritten(home: Path, models: ClientModels) -> None:
+    path = home / ".continue" / "config.yaml"
+    original = place("real/continue/9Reg-rov_blue_light.yaml", path)
+    assert not original.endswith(b"\n")
+    configure(["continue"], models)
+    assert _lines_kept(original, path.read_bytes()) == []  # its blank lines between models too
+
+
+def test_trailing_tab_after_a_value_is_read_as_continue_reads_it(home: Path, models: ClientModels) -> None:
+    """YAML 1.2 allows a tab after a value (Continue loads the file); ruamel's scanner does not."""
+    path = home / ".continue" / "config.yaml"
+    original = place("real/continue/JorgeACastr0-BigCloud.yaml", path)
+    report = configure(["continue"], models)
+    assert report.tools[0].status == "configured", report.tools[0].message
+    written = path.read_bytes()
+    assert written.endswith(b"disableIndexing: false\t") and _lines_kept(original, written) == []
+    assert configure(["continue"], models).tools[0].status == "unchanged"
+
+
+def test_a_file_continue_cannot_load_is_refused_with_the_reason(home: Path, models: ClientModels) -> None:
+    path = home / ".continue" / "config.yaml"
+    original = place("real/continue/Nicatio-turboquant.yaml", path)
+    tool = configure(["continue"], models).tools[0]
+    assert tool.status == "error"
+    assert "'agent'" in tool.message and "Gemma 4 MLX" in tool.message and tool.message.count(". ") == 0
+    assert path.read_bytes() == original and backup_runs() == []
+
+
+def test_an_edit_that_cannot_be_carried_writes_nothing(home: Path, models: ClientModels,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """If our change cannot be placed into the user's text, refuse; never emit the whole file anew."""
+    import hybridcoder.clients.yaml_doc as yaml_doc
+
+    path = home / ".continue" / "config.yaml"
+    original = place("continue/commented.yaml", path)
+    monkeypatch.setattr(yaml_doc, "carry_edit", lambda original, before, after: original)  # a lost edit
+    tool = configure(["continue"], models).tools[0]
+    assert tool.status == "error" and "without rewriting the file" in tool.message
+    assert path.read_bytes() == original and backup_runs() == []
+
+
+def test_a_world_readable_config_becomes_private_and_undo_restores_its_mode(home: Path,
+                                                                            models: ClientModels) -> None:
+    import os
+
+    from hybridcoder.clients.safe_write import file_mode
+
+    path = home / ".continue" / "config.yaml"
+    original = place("continue/commented.yaml", path)
+    os.chmod(path, 0o644)
+    report = configure(["continue"], models)
+    assert TOKEN in path.read_text() and file_mode(path) == 0o600  # it holds the proxy token
+    backup = report.tools[0].files[0].backup
+    assert backup is not None and file_mode(backup) == 0o600
+    configure(["continue"], models, undo=True)
+    assert path.read_bytes() == original and file_mode(path) == 0o644
+
+
+def test_a_config_an_earlier_version_left_readable_is_made_private_on_rerun(home: Path,
+                                                                            models: ClientModels) -> None:
+    import os
+
+    from hybridcoder.clients.safe_write import file_mode
+
+    path = home / ".continue" / "config.yaml"
+    place("continue/commented.yaml", path)
+    configure(["continue"], models)
+    os.chmod(path, 0o644)  # same bytes, but the mode an earlier version kept
+    tool = configure(["continue"], models).tools[0]
+    assert tool.status == "configured" and [f.action for f in tool.files] == ["made private"]
+    assert file_mode(path) == 0o600
+    assert configure(["continue"], models).tools[0].status == "unchanged"

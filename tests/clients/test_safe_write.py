@@ -94,3 +94,52 @@ def test_a_read_only_file_is_left_alone_with_a_clear_message(tmp_path: Path) -> 
         write_files("continue", [PlannedFile(path, b"models: [ours]\n")])
     assert path.read_bytes() == b"models: []\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+def test_a_forced_private_mode_replaces_a_world_readable_one_and_undo_restores_it(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"models: []\n")
+    os.chmod(path, 0o644)
+    outcome = write_files("continue", [PlannedFile(path, b"models: [token]\n", mode=0o600)])
+    assert file_mode(path) == 0o600
+    backup = outcome.results[0].backup
+    assert backup is not None and file_mode(backup) == 0o600 and file_mode(backup.parent) == 0o700
+    undo_last("continue")
+    assert path.read_bytes() == b"models: []\n" and file_mode(path) == 0o644
+
+
+def test_a_rerun_closes_a_token_file_left_world_readable_by_an_earlier_version(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"apiKey: token\n")
+    os.chmod(path, 0o644)  # what versions before the fix left behind: same bytes, readable by all
+    dry = write_files("continue", [PlannedFile(path, b"apiKey: token\n", mode=0o600)], dry_run=True)
+    assert [r.action for r in dry.results] == ["would make private"] and file_mode(path) == 0o644
+    outcome = write_files("continue", [PlannedFile(path, b"apiKey: token\n", mode=0o600)])
+    assert [r.action for r in outcome.results] == ["made private"] and file_mode(path) == 0o600
+    again = write_files("continue", [PlannedFile(path, b"apiKey: token\n", mode=0o600)])
+    assert not again.changed
+    undo_last("continue")
+    assert path.read_bytes() == b"apiKey: token\n" and file_mode(path) == 0o644
+
+
+def test_a_forced_mode_never_loosens_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "rules.md"
+    path.write_bytes(b"rules\n")
+    os.chmod(path, 0o600)
+    assert not write_files("cline", [PlannedFile(path, b"rules\n", mode=0o644)]).changed
+    assert file_mode(path) == 0o600
+
+
+def test_a_symlinked_config_is_edited_where_it_points_and_the_link_stays(tmp_path: Path) -> None:
+    """Dotfiles managers (stow, chezmoi symlink mode) link ~/.continue/config.yaml into a repo."""
+    repo = tmp_path / "dotfiles" / "config.yaml"
+    repo.parent.mkdir()
+    repo.write_bytes(b"models: []\n")
+    link = tmp_path / "home" / "config.yaml"
+    link.parent.mkdir()
+    link.symlink_to(repo)
+    outcome = write_files("continue", [PlannedFile(link, b"models: [ours]\n", mode=0o600)])
+    assert link.is_symlink() and repo.read_bytes() == b"models: [ours]\n"
+    assert outcome.notes and "link" in outcome.notes[0]
+    undo_last("continue")
+    assert link.is_symlink() and repo.read_bytes() == b"models: []\n"

@@ -38,7 +38,7 @@ def test_cpu_only_description() -> None:
 @pytest.mark.parametrize(("kwargs", "phrase"), [
     ({"vram_gb": 8, "gpu": "none"}, "--gpu none"),
     ({"gpu": "amd"}, "--vram-gb"),
-    ({"vram_gb": -1}, "between 0 and 4096"),
+    ({"vram_gb": -1}, "above 0 and at most 4096"),
     ({"gpu": "intel-arc", "vram_gb": 8}, "unknown GPU kind"),
 ])
 def test_impossible_descriptions_are_refused(kwargs: dict[str, object], phrase: str) -> None:

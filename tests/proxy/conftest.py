@@ -86,6 +86,9 @@ def proxy_settings(ollama: OllamaEmulator | None, anthropic: AnthropicEmulator |
     settings.models.embed = "nomic-embed-text:latest"
     settings.cloud.anthropic_model = CLOUD_MODEL
     settings.routing.learning = False
+    # Tests press "regenerate" back to back; the gap a person needs is tested on its own
+    # (tests/proxy/test_regenerate.py), with the production default.
+    settings.proxy.retry_min_gap_s = 0.0
     if anthropic is not None:
         settings.cloud.anthropic_base_url = anthropic.url
     for dotted, value in changes.items():

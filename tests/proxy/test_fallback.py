@@ -84,10 +84,13 @@ def test_valid_local_tool_call_is_passed_on(ollama_emulator: OllamaEmulator,
 def test_cloud_overloaded_is_served_locally_when_the_router_chose_the_cloud(
         status: int, cause: str, ollama_emulator: OllamaEmulator, anthropic_emulator: AnthropicEmulator,
         start_proxy: StartProxy) -> None:
-    proxy = start_proxy(ollama_emulator, anthropic_emulator)
+    # Threshold 0: the router sends every routable request to the cloud, whatever the scorer's weights.
+    proxy = start_proxy(ollama_emulator, anthropic_emulator, **{"routing.threshold": 0.0})
     anthropic_emulator.fail_next(status, retry_after=0.01, times=5)
-    reply = proxy.openai().chat.completions.create(model="hybrid-auto", messages=CHAT, tools=[READ_FILE_TOOL])
-    assert reply.choices[0].message.content == "Echo: " + CHAT[0]["content"]
+    # A multi-step agent task (tools offered for a one-step "explain" would be routed local).
+    task = [{"role": "user", "content": "Read src/app.py, fix the failing test and run the suite again."}]
+    reply = proxy.openai().chat.completions.create(model="hybrid-auto", messages=task, tools=[READ_FILE_TOOL])
+    assert reply.choices[0].message.content == "Echo: " + task[0]["content"]
     (row,) = proxy.rows(1)
     assert (row["route"], row["first_choice"], row["fallback_cause"]) == ("local", "cloud", cause)
 

@@ -70,3 +70,54 @@ def test_ollama_down_is_an_ollama_format_error(start_proxy: StartProxy) -> None:
     with httpx.Client(base_url=proxy.url, headers={"Authorization": f"Bearer {proxy.token}"}) as http:
         response = http.get("/api/tags")
     assert response.status_code == 502 and "ollama serve" in response.json()["error"]
+
+
+CLOUD_TAG = "qwen3-coder:480b-cloud"
+LEAKY = "Why does this fail?\nAPI_KEY=live-4f3e2d1c0b9a\nprint(connect())"
+
+
+def _with_cloud_model(emulator: OllamaEmulator) -> None:
+    """A signed-in Ollama lists its cloud models beside the local ones (reference cloud.md §5)."""
+    from tests.emulators.ollama import EmulatedModel
+
+    emulator.install(EmulatedModel(name=CLOUD_TAG, size=384, capabilities=("completion", "tools")))
+
+
+def test_an_ollama_cloud_tag_is_cloud_traffic_redacted_and_recorded(ollama_emulator: OllamaEmulator,
+                                                                   start_proxy: StartProxy) -> None:
+    _with_cloud_model(ollama_emulator)
+    proxy = start_proxy(ollama_emulator)
+    reply = _client(proxy).chat(model=CLOUD_TAG, messages=[{"role": "user", "content": LEAKY}])
+    assert reply.message.content.startswith("Echo:")
+    sent = ollama_emulator.requests_to("/api/chat")[-1].body["messages"][0]["content"]
+    assert "live-4f3e2d1c0b9a" not in sent and "API_KEY=[REDACTED:" in sent
+    (row,) = proxy.rows(1)
+    assert row["route"] == "cloud" and row["provider"] == "ollama-cloud"
+    assert row["redactions"] == 1 and row["reasons"] == ["ollama_cloud_tag"]
+
+
+def test_a_local_tag_is_passed_through_untouched(ollama_emulator: OllamaEmulator, start_proxy: StartProxy) -> None:
+    proxy = start_proxy(ollama_emulator)
+    _client(proxy).chat(model="qwen2.5-coder:7b", messages=[{"role": "user", "content": LEAKY}])
+    assert ollama_emulator.requests_to("/api/chat")[-1].body["messages"][0]["content"] == LEAKY
+
+
+def test_an_ollama_cloud_tag_is_refused_in_local_only_mode(ollama_emulator: OllamaEmulator,
+                                                          start_proxy: StartProxy) -> None:
+    _with_cloud_model(ollama_emulator)
+    proxy = start_proxy(ollama_emulator, **{"routing.mode": "local"})
+    with pytest.raises(ollama.ResponseError) as caught:
+        _client(proxy).chat(model=CLOUD_TAG, messages=[{"role": "user", "content": "hi"}])
+    assert caught.value.status_code == 403 and "local only" in caught.value.error
+    assert not ollama_emulator.requests_to("/api/chat")
+
+
+def test_an_ollama_cloud_tag_respects_a_used_up_budget(ollama_emulator: OllamaEmulator,
+                                                      start_proxy: StartProxy) -> None:
+    _with_cloud_model(ollama_emulator)
+    proxy = start_proxy(ollama_emulator)
+    proxy.server.config.budget_exhausted = lambda: True
+    with pytest.raises(ollama.ResponseError) as caught:
+        _client(proxy).generate(model=CLOUD_TAG, prompt="hi", stream=False)
+    assert caught.value.status_code == 402 and "budget" in caught.value.error
+    assert not ollama_emulator.requests_to("/api/generate")

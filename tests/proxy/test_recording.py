@@ -55,3 +55,17 @@ def test_retry_memory_is_keyed_by_conversation_shape_and_window() -> None:
     assert tracker.previous_route(conversation_fingerprint(turn), now=105.0) is None  # agent loop moved on
     assert tracker.previous_route(fingerprint, now=111.0) is None  # window passed
     assert conversation_fingerprint({"prompt": "x"}) is None
+
+
+def test_a_repeat_is_a_regenerate_only_from_the_same_client_after_a_pause_and_not_again_and_again() -> None:
+    tracker = RetryTracker(window_s=120, min_gap_s=1.0, max_repeats=2)
+    body = {"model": "hybrid-auto", "messages": [{"role": "user", "content": "explain this"}]}
+    fingerprint = conversation_fingerprint(body)
+    tracker.remember(fingerprint, "local", client="continue", now=100.0)
+    assert tracker.previous_route(fingerprint, client="script", now=103.0) is None     # another client
+    assert tracker.previous_route(fingerprint, client="continue", now=100.2) is None   # too soon for a person
+    assert tracker.previous_route(fingerprint, client="continue", now=104.0) is None   # third repeat: a script
+    fresh = RetryTracker(window_s=120, min_gap_s=1.0)
+    fresh.remember(fingerprint, "local", client="continue", now=100.0)
+    assert fresh.previous_route(fingerprint, client="continue", now=104.0) == "local"  # a person, once
+    assert conversation_fingerprint({"prompt": "x"}) is None

@@ -133,3 +133,39 @@ def test_redaction_copies_only_what_changed() -> None:
     redacted, count = redact_body(body)
     assert count == 1 and redacted["messages"][0] is untouched
     assert OPENAI_KEY in json.dumps(body) and OPENAI_KEY not in json.dumps(redacted)
+
+
+def _raw_request(url: str, head: bytes) -> bytes:
+    """Send hand-written request headers (clients will not send these) and read the answer."""
+    import socket
+
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize("hosts", [
+    b"Host: evil.example\r\nHost: 127.0.0.1\r\n",  # a foreign Host first, loopback last
+    b"Host: 127.0.0.1:evil.com\r\n",
+    b"Host: localhost:80x\r\n",
+    b"",  # HTTP/1.0 with no Host
+])
+def test_ambiguous_or_missing_host_is_403(hosts: bytes, ollama_emulator: OllamaEmulator,
+                                          start_proxy: StartProxy) -> None:
+    proxy = start_proxy(ollama_emulator)
+    version = b"HTTP/1.0" if not hosts else b"HTTP/1.1"
+    body = b'{"model": "hybrid-local", "messages": [{"role": "user", "content": "hi"}]}'
+    head = (b"POST /v1/chat/completions " + version + b"\r\n" + hosts
+            + b"Authorization: Bearer " + proxy.token.encode() + b"\r\nContent-Type: application/json\r\n"
+            + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+    answer = _raw_request(proxy.url, head)
+    assert answer.split(b"\r\n", 1)[0].endswith(b"403 Forbidden"), answer[:200]
+    assert b"foreign_host" in answer
+    assert ollama_emulator.requests_to("/api/chat") == []
+    good = head.replace(hosts, b"Host: 127.0.0.1:%d\r\n" % proxy.server.port) if hosts else \
+        head.replace(b"HTTP/1.0\r\n", b"HTTP/1.0\r\nHost: localhost\r\n")
+    assert _raw_request(proxy.url, good).split(b"\r\n", 1)[0].endswith(b"200 OK")

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -89,3 +90,38 @@ def test_serve_rejects_a_bad_port() -> None:
 
     assert main(["serve", "--port", "70000"]) == 1
     assert main(["serve", "--mode", "sideways"]) == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_stops_cleanly_on_sigterm_right_after_start(ollama_emulator: OllamaEmulator, tmp_path: Path) -> None:
+    """SIGTERM the moment /health first answers: `serve` flushes and exits 0, every time (6 of 6)."""
+    env = {**os.environ, "HYBRIDCODER_TOKEN": TOKEN, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    outcomes = []
+    for _ in range(6):
+        port = _free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hybridcoder", "serve", "--port", str(port), "--ollama-url",
+             ollama_emulator.url, "--mode", "local"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        try:
+            for _ in range(3000):  # ≤ 30 s for the interpreter to start
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None, process.communicate()[1]
+                time.sleep(0.01)
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        outcomes.append((process.returncode, "Proxy stopped." in out, "Traceback" in err))
+    assert outcomes == [(0, True, False)] * 6

@@ -157,3 +157,37 @@ def test_numbers_round_trip_without_text() -> None:
     rebuilt = Features.from_numbers(numbers)
     assert rebuilt.kind == features.kind
     assert rebuilt.files == features.files == 3
+
+
+def test_plan_mode_write_tools_and_a_pending_tool_result_are_read() -> None:
+    act = extract_features(bodies.cline_act("Fix it", reads=["src/a.py"]))
+    assert act.write_tools >= 2 and act.pending_tool_result == 1 and act.plan_mode == 0
+    first = extract_features(bodies.cline_act("Fix it"))
+    assert first.pending_tool_result == 0 and first.tool_messages == 0
+    body = bodies.cline_act("What does main do?")
+    body["messages"][1]["content"][1]["text"] += "\n# Current Mode\nPLAN MODE"
+    assert extract_features(body).plan_mode == 1
+
+
+def test_terms_are_hashes_of_the_users_words_and_never_recorded() -> None:
+    from hybridcoder.routing.features import request_terms, term_hash
+
+    body = bodies.continue_chat("Explain what slugify returns", files={"src/a.py": "def slugify(t): return t"})
+    features = extract_features(body)
+    strings = request_terms(body)
+    assert "w:slugify" in strings and "b:explain what" in strings and "f:explain" in strings
+    assert not any("return t" in s for s in strings)  # the attached code is not the instruction
+    assert set(features.terms) == {term_hash(s) for s in strings}
+    assert "terms" not in features.numbers()
+    assert Features.from_numbers(features.numbers()).terms == ()
+
+
+@pytest.mark.parametrize("instruction, rules", [
+    ("Was macht diese Funktion? ¿Qué hace? 这个函数是做什么的", ""),
+    ("fix it " * 400, "- Always use tabs\n2. Never print\nplain prose is not a rule"),
+    ("x", ""),
+])
+def test_the_fast_term_hashes_equal_the_hashes_of_the_term_strings(instruction: str, rules: str) -> None:
+    from hybridcoder.routing.features import instruction_terms, term_hash, term_strings
+
+    assert set(instruction_terms(instruction, rules)) == {term_hash(t) for t in term_strings(instruction, rules)}

@@ -8,7 +8,7 @@ from pathlib import Path
 from hybridcoder.paths import app_paths
 from hybridcoder.routing.decision import RoutingContext
 from hybridcoder.routing.features import extract_features
-from hybridcoder.routing.learning import BUCKET_CAP, GLOBAL_CAP, HALF_LIFE_S, Learner
+from hybridcoder.routing.learning import BUCKET_CAP, GLOBAL_CAP, GLOBAL_RATE, HALF_LIFE_S, MIN_EVENTS, Learner
 from hybridcoder.routing.router import Router
 from tests.routing import bodies
 
@@ -21,12 +21,15 @@ def hard_looking_simple() -> dict[str, object]:
     return bodies.continue_chat("Add type hints to this function.", files=FILES)
 
 
-def test_an_escalation_sends_the_same_kind_of_request_to_the_cloud_next_time() -> None:
+def test_one_escalation_does_not_move_a_kind_but_several_consistent_ones_do() -> None:
     router = Router(learner=Learner())
     body = hard_looking_simple()
     first = router.decide(body, endpoint="/v1/chat/completions", context=CTX)
     assert first.route == "local"
     assert router.learn_from(first.features, "invalid_tool_call")
+    assert router.decide(body, endpoint="/v1/chat/completions", context=CTX).route == "local"  # one is not enough
+    for _ in range(MIN_EVENTS - 1):
+        assert router.learn_from(first.features, "invalid_tool_call")
     # The same request again, and a sibling of the same kind (different file, same shape).
     again = router.decide(body, endpoint="/v1/chat/completions", context=CTX)
     sibling = bodies.continue_chat("Add type hints to this function.",
@@ -70,7 +73,8 @@ def test_adjustment_is_bounded_and_fades() -> None:
 def test_reset_forgets_everything_and_is_persisted() -> None:
     learner = Learner()
     features = extract_features(hard_looking_simple())
-    learner.observe(features, "client_retry")
+    for _ in range(MIN_EVENTS):
+        learner.observe(features, "client_retry")
     assert Learner().adjustment(features) > 0  # a fresh process reads the saved state
     learner.reset()
     assert learner.adjustment(features) == 0.0
@@ -119,5 +123,42 @@ def test_rules_router_learns_too() -> None:
     router = Router(learner=Learner(), rules_only=True)
     decision = router.decide(hard_looking_simple(), endpoint="/v1/chat/completions", context=CTX)
     assert decision.route == "local"
-    router.learn_from(decision.features, "client_retry")
+    for _ in range(MIN_EVENTS):
+        router.learn_from(decision.features, "client_retry")
     assert router.decide(hard_looking_simple(), endpoint="/v1/chat/completions", context=CTX).route == "cloud"
+
+
+def test_one_event_moves_the_learned_state_by_a_bounded_amount() -> None:
+    learner = Learner()
+    features = extract_features(bodies.continue_chat("Explain what this function does and why.", files=FILES))
+    before = learner.adjustment(features)
+    learner.observe(features, "client_retry")
+    assert learner.adjustment(features) - before <= GLOBAL_RATE  # no bucket jump from one event
+
+
+def test_kept_local_answers_count_against_a_learned_kind() -> None:
+    learner = Learner()
+    features = extract_features(hard_looking_simple())
+    for _ in range(MIN_EVENTS):
+        learner.observe(features, "client_retry", now=1000.0)
+    assert learner.adjustment(features, now=1000.0) > 0
+    for _ in range(6):
+        learner.observe_success(features, now=1000.0)
+    assert learner.adjustment(features, now=1000.0) <= GLOBAL_CAP  # the kind itself no longer leans cloud
+
+
+def test_learned_kinds_fade_within_days() -> None:
+    assert HALF_LIFE_S <= 7 * 24 * 3600
+
+
+def test_status_says_what_was_learned_and_from_which_events() -> None:
+    learner = Learner()
+    features = extract_features(hard_looking_simple())
+    learner.observe(features, "client_retry")
+    learner.observe(features, "invalid_tool_call")
+    stats = learner.stats()
+    (kind,) = stats["classes"]
+    assert kind["causes"] == {"client_retry": 1, "invalid_tool_call": 1}
+    assert not kind["moved"] and stats["moved"] == 0  # two events: not yet
+    learner.observe(features, "client_retry")
+    assert learner.stats()["classes"][0]["moved"] and learner.stats()["by_cause"]["client_retry"] == 2

@@ -239,6 +239,23 @@ def test_ollama_missing_and_install_refused_is_one_clear_failure(home_dir: Path,
     assert [s.status for s in result.steps][2:] == ["not run"] * 6
 
 
+def test_a_remote_ollama_that_does_not_answer_is_never_installed_over(
+        home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`setup --yes` with [ollama] url on another machine: say it is not answering there; download nothing."""
+    from hybridcoder.ollama import detect
+
+    monkeypatch.setattr(detect, "find_binary", lambda platform=None: None)
+    monkeypatch.setattr(detect, "find_desktop_app", lambda platform=None: None)
+    asked: list[str] = []
+    callbacks = SetupCallbacks(consent_install_ollama=recorder(asked, True))  # --yes: it would say yes
+    options = SetupOptions(chat_model=CHAT, autocomplete_model=AUTO, cloud=False, ollama_url="http://192.0.2.1:11434")
+    result = SetupFlow(options=options, callbacks=callbacks).run()
+    failed = next(s for s in result.steps if s.status == "failed")
+    assert failed.name == "ollama"
+    assert "isn't answering at http://192.0.2.1:11434 (on another machine)" in failed.message
+    assert asked == []  # never offered, never downloaded
+
+
 def test_a_broken_tool_config_stops_setup_with_the_reset_hint(
         emulator: OllamaEmulator, home_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = place("continue/broken.yaml", home_dir / ".continue" / "config.yaml")

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from hybridcoder.ledger.rollups import band_is_above
-from hybridcoder.paths import app_paths, resources_dir
+from hybridcoder.paths import app_paths
+from hybridcoder.resource_files import ResourceError, resource_path
 from hybridcoder.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ Billing = Literal["per_token", "plan"]
 PER_MILLION = 1_000_000.0
 #: A LiteLLM-format price file the user may drop into the config folder.
 LITELLM_FILE = "litellm_prices.json"
+PRICES_FILE = "prices.toml"
 _DATE_SUFFIX = re.compile(r"-(\d{8}|latest)$")
 
 
@@ -153,7 +155,7 @@ class PriceTable:
         The LiteLLM file defaults to ``litellm_prices.json`` in the config folder, if the user put
         one there (LiteLLM's ``model_prices_and_context_window.json`` works as it is).
         """
-        table = _shipped(path or resources_dir() / "prices.toml")
+        table = _shipped(path or resource_path(PRICES_FILE))
         litellm_file = litellm_file or app_paths().config_dir / LITELLM_FILE
         if litellm_file.is_file():
             table = table.with_litellm(litellm_file)
@@ -273,11 +275,14 @@ def _shipped_cached(path: str, mtime: float) -> PriceTable:
 
 
 def _shipped(path: Path) -> PriceTable:
+    # The shipped table is part of the install: unreadable means a broken install, said loudly rather
+    # than every cloud price quietly becoming "unknown".
     try:
         return _shipped_cached(str(path), path.stat().st_mtime)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        log.warning("price table %s unreadable (%s); every cloud price is unknown", path, exc)
-        return PriceTable({}, warnings=[f"The price table {path.name} could not be read; prices are unknown."])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ResourceError(
+            f"The price table {path} could not be read ({exc}); reinstall Hybrid Coder or fix the file."
+        ) from None
 
 
 def _rates(row: Mapping[str, Any], fallback: Rates | None = None) -> Rates:

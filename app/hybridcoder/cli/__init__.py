@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Local coder model for routine work, cloud flagship for hard work.",
     )
     parser.add_argument("--version", action="version", version=f"hybridcoder {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this install (backends, data files, proxy, keyring, window) and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = []
     for info in pkgutil.iter_modules(__path__):
@@ -58,11 +60,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
-        return int(exc.code or 0)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(words)
+        except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
+            return int(exc.code or 0)
+    else:
+        # Plain `hybridcoder` opens the app: skip importing every command (and their SDKs) first,
+        # which is most of the time to the first window.
+        args = argparse.Namespace(command=None, self_test=False)
     try:
         setup_logging()
     except OSError as exc:
@@ -71,6 +79,10 @@ def _run(argv: Sequence[str] | None) -> int:
         print(f"hybridcoder: cannot write logs ({exc.strerror}); continuing without a log file.",
               file=sys.stderr)
     handler = getattr(args, "func", None)
+    if getattr(args, "self_test", False):
+        from hybridcoder.cli._self_test import run_self_test
+
+        return run_self_test()
     if handler is None:
         from hybridcoder.cli._launch import launch_app
 

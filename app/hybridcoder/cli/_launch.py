@@ -9,12 +9,26 @@ import os
 import subprocess
 import sys
 
-HEADLESS_HINT = """No display found, so the desktop window cannot open. Hybrid Coder works headless too:
-  hybridcoder doctor          check this machine, Ollama and your tools
-  hybridcoder setup --yes     install models and configure Continue, Cline and Aider
-  hybridcoder serve           run the routing proxy in this terminal
-  hybridcoder stats           see local vs cloud share and money saved
-(To force the window anyway, set QT_QPA_PLATFORM=offscreen or run under a virtual display.)"""
+HEADLESS_COMMANDS = (
+    ("doctor", "check this machine, Ollama and your tools"),
+    ("setup --yes", "install models and configure Continue, Cline and Aider"),
+    ("serve", "run the routing proxy in this terminal"),
+    ("stats", "see local vs cloud share and money saved"),
+)
+
+
+def headless_commands(cmd: str | None = None) -> str:
+    """The headless commands, spelled the way this person can run them (``./scripts/run doctor``...)."""
+    if cmd is None:
+        from hybridcoder.display_check import cli_command
+
+        cmd = cli_command()
+    width = max(len(f"{cmd} {sub}") for sub, _ in HEADLESS_COMMANDS) + 2
+    return "\n".join(f"  {f'{cmd} {sub}':<{width}}{what}" for sub, what in HEADLESS_COMMANDS)
+
+
+HEADLESS_HINT = ("No display found, so the desktop window cannot open. Hybrid Coder works headless too:\n"
+                 + headless_commands("hybridcoder"))
 
 
 def has_display() -> bool:
@@ -33,9 +47,14 @@ def display_problem() -> str | None:
     """
     if sys.platform in ("win32", "darwin"):
         return None
+    if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal"):
+        return None  # these platforms need no display server and no xcb libraries
     probe = "import sys; from PySide6.QtGui import QGuiApplication; QGuiApplication(sys.argv[:1])"
     try:
-        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+        # The frozen app cannot run `-c`; its entry point answers --qt-display-probe instead.
+        command = [sys.executable, "--qt-display-probe"] if getattr(sys, "frozen", False) else [
+            sys.executable, "-c", probe]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"the display check did not finish ({type(exc).__name__})"
     if result.returncode == 0:
@@ -46,17 +65,21 @@ def display_problem() -> str | None:
 
 def launch_app() -> int:
     if not has_display():
-        print(HEADLESS_HINT)
+        print("No display found, so the desktop window cannot open. Hybrid Coder works headless too:\n"
+              + headless_commands()
+              + "\n(To see the window, start it from a desktop session or under a virtual display: xvfb-run.)")
         return 0
     problem = display_problem()
     if problem is not None:
-        print(f"hybridcoder: the desktop window cannot open on this display ({problem}).", file=sys.stderr)
-        print("Hybrid Coder works headless too:\n" + HEADLESS_HINT.split("\n", 1)[1])
+        from hybridcoder.display_check import display_advice
+
+        print(f"hybridcoder: {display_advice(problem)}", file=sys.stderr)
+        print("Hybrid Coder works headless too:\n" + headless_commands())
         return 1
     try:
         from hybridcoder.gui.application import run_gui
     except ImportError as exc:
         print(f"hybridcoder: the desktop window is not available ({exc}).", file=sys.stderr)
-        print(HEADLESS_HINT)
+        print("Hybrid Coder works headless too:\n" + headless_commands())
         return 1
-    return run_gui()
+    return run_gui(sys.argv[:1])

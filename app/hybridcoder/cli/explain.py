@@ -1,8 +1,11 @@
-"""``hybridcoder explain FILE [--jsonl]``: show how the router would route a request, without sending it.
+"""``hybridcoder explain FILE [--json|--jsonl]``: show how the router would route a request, without sending it.
 
 FILE holds one JSON request body (or one per line with ``--jsonl``); ``-`` reads
-stdin. Each request prints one JSON decision: route, model, score, reasons and the
-sentence. The routing context comes from the user's settings and keyring (mode,
+stdin. By default each request prints a few readable lines: where it goes and to
+which model, the sentence, the score against the threshold, and each reason in
+words. ``--json`` prints one JSON decision per request instead (route, model,
+score, reasons, sentence, features); ``--jsonl`` reads one body per line and prints
+one JSON decision per line. The routing context comes from the user's settings and keyring (mode,
 threshold, whether a cloud key is present); ``--cloud-available`` / ``--mode`` /
 ``--threshold`` override it for what-if questions.
 
@@ -19,8 +22,9 @@ from typing import Any
 
 from hybridcoder.errors import HybridCoderError
 from hybridcoder.routing.decision import RoutingContext, RoutingDecision
+from hybridcoder.routing.features import Features
 from hybridcoder.routing.override import strip_override
-from hybridcoder.routing.router import Router
+from hybridcoder.routing.router import Router, describe_reason
 from hybridcoder.settings import Settings
 
 ORDER = 60
@@ -31,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "explain", help="show where the router would send a request body (local or cloud) and why",
     )
     parser.add_argument("file", help="JSON request body file, or - for stdin")
-    parser.add_argument("--jsonl", action="store_true", help="one request body per line")
+    parser.add_argument("--json", action="store_true", help="print one JSON decision per request (for scripts)")
+    parser.add_argument("--jsonl", action="store_true",
+                        help="read one request body per line and print one JSON decision per line")
     parser.add_argument("--endpoint", default="/v1/chat/completions",
                         help="the endpoint the body was sent to (default /v1/chat/completions)")
     parser.add_argument("--mode", choices=("auto", "local", "cloud"), help="routing mode (default: settings)")
@@ -52,9 +58,33 @@ def _explain(args: argparse.Namespace) -> int:
         stripped, override = strip_override(body)
         decision = router.decide(stripped, endpoint=args.endpoint, context=context, override=override,
                                  count=False)
-        out = {"route": decision.route, "model": model_for(decision, settings), **_public(decision)}
-        sys.stdout.write(json.dumps(out, sort_keys=False) + "\n")
+        model = model_for(decision, settings)
+        if args.json or args.jsonl:
+            out = {"route": decision.route, "model": model, **_public(decision)}
+            sys.stdout.write(json.dumps(out, sort_keys=False) + "\n")
+        else:
+            if len(bodies) > 1:
+                sys.stdout.write("\n")
+            sys.stdout.write(readable(decision, model, context) + "\n")
     return 0
+
+
+def readable(decision: RoutingDecision, model: str, context: RoutingContext) -> str:
+    """A few lines a person reads: route and model, the sentence, the score, each reason in words."""
+    side = "CLOUD" if decision.route == "cloud" else "LOCAL"
+    cut = context.threshold  # scores at or above the threshold go to the cloud
+    lines = [f"{side} → {model}", decision.sentence,
+             f"Score {decision.score:.2f} (the cloud from {cut:.2f} up; move the routing slider to change that)."]
+    try:
+        features = Features.from_numbers(decision.features)
+    except (TypeError, ValueError):
+        features = None
+    if decision.reasons:
+        lines.append("Why:")
+        for reason in decision.reasons:
+            text = describe_reason(reason, features, context) if features is not None else reason
+            lines.append(f"  - {text}")
+    return "\n".join(lines)
 
 
 def _public(decision: RoutingDecision) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from hybridcoder.keys import KeyStore, mask
 from hybridcoder.ollama import OllamaManager
 from hybridcoder.proxy.config import ProxyConfig
 from hybridcoder.proxy.security import is_loopback_host
-from hybridcoder.proxy.server import ProxyServer
+from hybridcoder.proxy.server import ProxyServer, ProxyStartError
 from hybridcoder.settings import Settings
 
 ORDER = 30
@@ -62,9 +62,18 @@ def _serve(args: argparse.Namespace) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    server.start()
+    # The handler goes in before the server starts: a SIGTERM that arrives as soon as
+    # /health answers (a service manager, a test harness) must still stop it cleanly.
     previous = signal.signal(signal.SIGTERM, on_signal) if hasattr(signal, "SIGTERM") else None
     try:
+        try:
+            server.start()
+        except ProxyStartError as exc:
+            already = _already_running(server, exc)
+            if already is None:
+                raise
+            print(already)
+            return 0
         _describe(server, config, args.show_token)
         try:
             while not stop.wait(0.5):
@@ -86,7 +95,7 @@ def _describe(server: ProxyServer, config: ProxyConfig, show_token: bool) -> Non
     print(f"  OpenAI-compatible:  {server.url}/v1   (models hybrid-auto, hybrid-local, hybrid-cloud)")
     print(f"  Ollama-compatible:  {server.url}      (/api/chat, /api/generate, ...)")
     print(f"  Routing mode:       {config.mode}")
-    local = config.chat_model or "first installed model"
+    local = config.chat_model or "picked from the installed models by role"
     print(f"  Local:              {config.local.provider} ({local})")
     cloud = config.cloud
     if cloud is not None:
@@ -100,3 +109,15 @@ def _describe(server: ProxyServer, config: ProxyConfig, show_token: bool) -> Non
         print(f"  WARNING: listening on {config.host}, reachable from other machines; "
               "anyone with the token can use your cloud key.")
     print("Press Ctrl-C to stop.", flush=True)
+
+
+def _already_running(server: ProxyServer, exc: ProxyStartError) -> str | None:
+    """One line when the port is held by Hybrid Coder itself (the desktop app, another terminal), else None."""
+    if "already in use" not in exc.message:
+        return None
+    from hybridcoder.proxy.control import running_proxy_version
+
+    if running_proxy_version(server.url) is None:
+        return None
+    return (f"Hybrid Coder is already running on {server.url} (the desktop app or another `hybridcoder serve`); "
+            "nothing to do.")

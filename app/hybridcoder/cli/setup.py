@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--ollama-url", metavar="URL", help="where Ollama listens (default from settings)")
     parser.add_argument("--rules", action="store_true", default=None,
                         help="also install the short rule set for small local models in Cline and Continue")
+    parser.add_argument("--allow-file-keyring", action="store_true",
+                        help="where no system keyring exists, keep the proxy's token and keys in a private "
+                             "file (readable only by you) without asking")
     parser.add_argument("--serve", action="store_true",
                         help="keep the proxy running after setup until Ctrl+C")
     parser.set_defaults(func=_setup)
@@ -48,6 +51,15 @@ def _ask(question: str, assume_yes: bool) -> bool:
         return False
 
 
+def _provider_label() -> str:
+    """The configured cloud provider in words (the key step stores the key of ``cloud.provider``)."""
+    from hybridcoder.keys import PROVIDER_LABELS
+    from hybridcoder.settings import Settings
+
+    provider = Settings.load().cloud.provider
+    return PROVIDER_LABELS.get("ollama" if provider == "ollama-cloud" else provider, provider)
+
+
 def _read_key(no_cloud: bool, assume_yes: bool) -> str | None:
     """A key from a hidden prompt (interactive runs) or one line of piped stdin; never from argv."""
     if no_cloud:
@@ -56,7 +68,7 @@ def _read_key(no_cloud: bool, assume_yes: bool) -> str | None:
         if sys.stdin.isatty():
             if assume_yes:  # unattended: nobody is there to type a key
                 return None
-            value = getpass.getpass("Anthropic API key for hard tasks (Enter to skip; input hidden): ")
+            value = getpass.getpass(f"{_provider_label()} API key for hard tasks (Enter to skip; input hidden): ")
         else:
             value = sys.stdin.readline()
     except (EOFError, OSError):
@@ -101,11 +113,14 @@ class TerminalProgress:
 
 def _setup(args: argparse.Namespace) -> int:
     options = SetupOptions(chat_model=args.chat_model, autocomplete_model=args.autocomplete_model,
-                           ollama_url=args.ollama_url, cloud=not args.no_cloud, rules=args.rules)
+                           ollama_url=args.ollama_url, cloud=not args.no_cloud, rules=args.rules,
+                           allow_file_keyring=args.allow_file_keyring)
     callbacks = SetupCallbacks(
         consent_install_ollama=lambda q: _ask(q, args.yes),
         ask_cloud_key=lambda: _read_key(args.no_cloud, args.yes),
         consent_store_key=lambda q: _ask(q, args.yes),
+        # A weaker place for secrets is never implied by --yes: asked here, or --allow-file-keyring.
+        consent_file_keyring=lambda q: _ask(q + " Keep them there?", False),
     )
     cancel = threading.Event()
     flow = SetupFlow(options=options, callbacks=callbacks, on_event=TerminalProgress())
@@ -135,8 +150,16 @@ def _setup(args: argparse.Namespace) -> int:
 
 def _print_summary(result: SetupResult) -> None:
     print()
-    for line in result.summary:
+    lines = list(result.summary)
+    # The summary's last line says how to keep the proxy up; it stays the last thing printed.
+    last = lines.pop() if result.ok and lines else None
+    failed = next((o for o in result.steps if o.status in ("failed", "cancelled")), None)
+    for line in lines:
+        if failed is not None and failed.message and line.endswith(failed.message):
+            # The step's own line above already said why; say it once more only on stderr, at the end.
+            line = f"Setup stopped at “{failed.title}” (the reason is above)."
         print(line)
     if result.proxy is not None:
-        print("The proxy stops when this command ends; keep it running with `hybridcoder serve` or the "
-              "Hybrid Coder app (`hybridcoder`).")
+        print("The proxy this setup started stops when this command ends.")
+    if last is not None:
+        print(last)

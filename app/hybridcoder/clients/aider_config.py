@@ -73,18 +73,32 @@ def _load_yaml(path: Path, reset_broken: bool, plan: ToolPlan,
 def _conf(doc: YamlDocument, target: ProxyTarget, models: ClientModels, plan: ToolPlan) -> None:
     data: CommentedMap = doc.data
     name = aider_model(models)
-    previous = data.get("model")
-    if isinstance(previous, str) and previous != name:
-        plan.notes.append(f"aider's default model was {previous}; it is now {name} "
-                          "(`hybridcoder configure aider --undo` restores it).")
     wanted = {"model": name, "weak-model": name, "editor-model": name,
               "openai-api-base": target.openai_base, "openai-api-key": target.token}
+    replaced = [(key, data[key]) for key in wanted
+                if key in data and data[key] not in (None, "") and data[key] != wanted[key]]
+    if replaced:
+        plan.notes.append(replaced_note(replaced))
     for key, value in wanted.items():
         if data.get(key) != value:
             data[key] = value
     for key in _DEFAULT_OFF:
         if key not in data:
             data[key] = False
+
+
+_SECRET_KEYS = ("openai-api-key",)
+_WHAT = {"model": "main model", "weak-model": "weak model (commit messages, summaries)",
+         "editor-model": "editor model (architect mode)", "openai-api-base": "OpenAI base URL",
+         "openai-api-key": "OpenAI API key"}
+
+
+def replaced_note(replaced: list[tuple[str, Any]]) -> str:
+    """One sentence naming every user value we replaced; keys are never printed."""
+    parts = [f"{_WHAT[key]} `{key}` (was a key of your own, kept in the backup)" if key in _SECRET_KEYS
+             else f"{_WHAT[key]} `{key}` (was {value})" for key, value in replaced]
+    return ("aider's settings now point at Hybrid Coder; replaced: " + "; ".join(parts)
+            + " — `hybridcoder configure aider --undo` restores them.")
 
 
 def _settings(doc: YamlDocument, models: ClientModels) -> None:
@@ -135,7 +149,8 @@ def plan_aider(target: ProxyTarget, models: ClientModels, *, rules: bool | None 
     _settings(settings, models)
     _metadata(meta, models)
     plan.files += [
-        PlannedFile(conf_path, conf.to_bytes(conf_before)),
+        # It holds the proxy token: only the user may read it, whatever its mode was.
+        PlannedFile(conf_path, conf.to_bytes(conf_before), mode=0o600),
         PlannedFile(settings_path, settings.to_bytes(settings_before)),
         PlannedFile(meta_path, meta.to_bytes()),
     ]

@@ -84,8 +84,19 @@ def _set(data: dict[str, Any], key: str, value: Any) -> None:
         data[key] = value
 
 
-def _legacy_state(doc: JsonDocument, target: ProxyTarget, models: ClientModels) -> None:
+def _replaced(data: dict[str, Any], key: str, value: Any, label: str, out: list[str]) -> None:
+    """Remember a user value we are about to overwrite, so the report can say so."""
+    old = data.get(key)
+    if old not in (None, "") and old != value and not isinstance(old, dict | list):
+        out.append(f"{label} {old}")
+
+
+def _legacy_state(doc: JsonDocument, target: ProxyTarget, models: ClientModels, replaced: list[str]) -> None:
     data = doc.data
+    for mode in ("plan", "act"):
+        _replaced(data, f"{mode}ModeApiProvider", LEGACY_PROVIDER, f"{mode} mode provider", replaced)
+        _replaced(data, f"{mode}ModeOpenAiModelId", models.router_model, f"{mode} mode model", replaced)
+    _replaced(data, "openAiBaseUrl", target.openai_base, "OpenAI Compatible base URL", replaced)
     for mode in ("plan", "act"):
         _set(data, f"{mode}ModeApiProvider", LEGACY_PROVIDER)
         _set(data, f"{mode}ModeOpenAiModelId", models.router_model)
@@ -93,6 +104,8 @@ def _legacy_state(doc: JsonDocument, target: ProxyTarget, models: ClientModels) 
     _set(data, "openAiBaseUrl", target.openai_base)
     timeout = data.get("requestTimeoutMs")
     if not isinstance(timeout, int) or timeout < CLIENT_TIMEOUT_MS:
+        if isinstance(timeout, int):  # a cold local model load needs longer than the user's limit
+            replaced.append(f"request timeout {timeout} ms (raised to {CLIENT_TIMEOUT_MS} ms for cold model loads)")
         data["requestTimeoutMs"] = CLIENT_TIMEOUT_MS
     # The provider is configured, so the first-run sign-in screen has nothing left to do.
     if data.get("welcomeViewCompleted") is not True:
@@ -112,9 +125,11 @@ def _provider_settings(target: ProxyTarget, models: ClientModels, previous: dict
     }
 
 
-def _providers(doc: JsonDocument, target: ProxyTarget, models: ClientModels, path: Path) -> str | None:
+def _providers(doc: JsonDocument, target: ProxyTarget, models: ClientModels, path: Path,
+               replaced_values: list[str]) -> str | None:
     """Update providers.json; returns the base URL of a replaced foreign openai-compatible entry."""
     data = doc.data
+    _replaced(data, "lastUsedProvider", SDK_PROVIDER, "CLI provider", replaced_values)
     data.setdefault("version", 1)
     providers = data.setdefault("providers", {})
     if not isinstance(providers, dict):
@@ -123,6 +138,7 @@ def _providers(doc: JsonDocument, target: ProxyTarget, models: ClientModels, pat
     previous = entry.get("settings", {}) if isinstance(entry, dict) else {}
     previous = previous if isinstance(previous, dict) else {}
     wanted = _provider_settings(target, models, previous)
+    _replaced(previous, "model", wanted["model"], "OpenAI Compatible model", replaced_values)
     merged = {**previous, **wanted}
     replaced = None
     if previous.get("baseUrl") and previous.get("baseUrl") != wanted["baseUrl"] \
@@ -188,9 +204,10 @@ def plan_cline(target: ProxyTarget, models: ClientModels, *, rules: bool | None 
     providers = _load(prov_path, reset_broken, plan)
     model_doc = _load(models_path, reset_broken, plan)
 
-    _legacy_state(state, target, models)
+    replaced_values: list[str] = []
+    _legacy_state(state, target, models, replaced_values)
     _set(secrets.data, "openAiApiKey", target.token)
-    replaced = _providers(providers, target, models, prov_path)
+    replaced = _providers(providers, target, models, prov_path, replaced_values)
     _models(model_doc, target, models, models_path)
     plan.files += [
         PlannedFile(state_path, state.to_bytes()),
@@ -207,6 +224,10 @@ def plan_cline(target: ProxyTarget, models: ClientModels, *, rules: bool | None 
     if replaced:
         plan.notes.append(f"Cline's OpenAI Compatible provider pointed at {replaced}; it now points at "
                           "Hybrid Coder (`hybridcoder configure cline --undo` restores it).")
+    if replaced_values:
+        plan.notes.append("Cline now points at Hybrid Coder; your previous values were: "
+                          + ", ".join(dict.fromkeys(replaced_values))
+                          + " — `hybridcoder configure cline --undo` restores them.")
     if editor_running():
         plan.notes.append("VS Code is open: run \"Developer: Reload Window\" in each window so Cline reads "
                           "the new settings (until then it may write its old ones back).")

@@ -146,7 +146,7 @@ def configure_tools(
             report.tools.append(ToolReport(name, "error", f"{label} could not be configured ({exc.strerror or exc}"
                                            f"{where}); check the folder's permissions and try again."))
             continue
-        notes = list(plan.notes)
+        notes = list(plan.notes) + outcome.notes
         if not presence.present:
             done = "would be written" if dry_run else "were written"
             notes.insert(0, f"{label} was not found on this computer; its settings {done} anyway.")
@@ -205,11 +205,7 @@ def persistent_proxy_token(keys: KeyStore) -> str:
     Without a keyring (and without consent to the file fallback) ``KeyStore`` hands out a
     token for this process only; tools configured with it would get 401s after a restart.
     """
-    token = keys.proxy_token(create=True) or ""
-    if not token or keys.proxy_token(create=False) != token:
-        raise ConfigWriteError(
-            "No system keyring is available to keep the proxy's access token, so the tools would stop "
-            "working after a restart — unlock or install a keyring, set HYBRIDCODER_TOKEN, or allow the "
-            "plain-file fallback (keys.allow_file_fallback = true in the settings)."
-        )
+    token = keys.proxy_token(create=True) or ""  # raises TokenNotStorable (with the fix) when it cannot be kept
+    if not token:
+        raise ConfigWriteError("The proxy's access token could not be created; run `hybridcoder setup` again.")
     return token

@@ -30,7 +30,9 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from hybridcoder.clients.errors import BrokenConfigError
+from hybridcoder.clients.continue_legacy import carry_over
+from hybridcoder.clients.continue_schema import continue_would_reject
+from hybridcoder.clients.errors import BrokenConfigError, ConfigWriteError
 from hybridcoder.clients.json_doc import parse_json_object
 from hybridcoder.clients.rules import load_rule_set
 from hybridcoder.clients.safe_write import PlannedFile
@@ -43,12 +45,6 @@ AUTOCOMPLETE_NAME = f"{OUR_PREFIX} Autocomplete"
 EMBED_NAME = f"{OUR_PREFIX} Embed"
 RULE_NAME = f"{OUR_PREFIX}: small-model rules"
 NO_PROXY = ["127.0.0.1", "localhost"]
-
-# config.json completionOptions keys that keep their name in config.yaml's defaultCompletionOptions.
-_COMPLETION_KEYS = ("temperature", "topP", "topK", "minP", "presencePenalty", "frequencyPenalty",
-                    "maxTokens", "stop", "keepAlive", "contextLength")
-_LEGACY_CARRIED = {"models", "tabAutocompleteModel", "embeddingsProvider", "systemMessage"}
-
 
 def continue_dir() -> Path:
     """``CONTINUE_GLOBAL_DIR`` (relative paths are taken from the current folder) or ``~/.continue``."""
@@ -145,57 +141,6 @@ def _section(doc_data: CommentedMap, key: str, path: Path) -> CommentedSeq:
     return value  # type: ignore[return-value]
 
 
-def _legacy_model(entry: Any, roles: list[str] | None) -> dict[str, Any] | None:
-    if not isinstance(entry, dict) or not entry.get("provider") or not entry.get("model"):
-        return None
-    name = str(entry.get("title") or entry.get("model"))
-    out: dict[str, Any] = {"name": name, "provider": entry["provider"], "model": entry["model"]}
-    for key in ("apiBase", "apiKey"):
-        if isinstance(entry.get(key), str) and entry[key]:
-            out[key] = entry[key]
-    if roles:
-        out["roles"] = roles
-    options: dict[str, Any] = {}
-    if isinstance(entry.get("contextLength"), int):
-        options["contextLength"] = entry["contextLength"]
-    completion = entry.get("completionOptions")
-    if isinstance(completion, dict):
-        options.update({k: completion[k] for k in _COMPLETION_KEYS if k in completion})
-    if options:
-        out["defaultCompletionOptions"] = options
-    if isinstance(entry.get("requestOptions"), dict) and entry["requestOptions"]:
-        out["requestOptions"] = entry["requestOptions"]
-    return out
-
-
-def carry_over_legacy(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """Models and rules from a legacy config.json; returns (models, rules, keys not carried)."""
-    models: list[dict[str, Any]] = []
-    seen: set[str] = set()
-
-    def add(entry: dict[str, Any] | None) -> None:
-        if entry is None:
-            return
-        base, n = entry["name"], 2
-        while entry["name"] in seen:  # Continue silently drops duplicate names
-            entry["name"] = f"{base} ({n})"
-            n += 1
-        seen.add(entry["name"])
-        models.append(entry)
-
-    for entry in data.get("models", []) if isinstance(data.get("models"), list) else []:
-        add(_legacy_model(entry, None))
-    tab = data.get("tabAutocompleteModel")
-    for entry in tab if isinstance(tab, list) else [tab]:
-        add(_legacy_model(entry, ["autocomplete"]))
-    embed = data.get("embeddingsProvider")
-    if isinstance(embed, dict) and embed.get("provider") and embed.get("model"):
-        add(_legacy_model({"title": f"{embed['model']} (embeddings)", **embed}, ["embed"]))
-    rules = [data["systemMessage"]] if isinstance(data.get("systemMessage"), str) and data["systemMessage"] else []
-    skipped = sorted(k for k in data if k not in _LEGACY_CARRIED)
-    return models, rules, skipped
-
-
 def plan_continue(target: ProxyTarget, models: ClientModels, *, rules: bool | None = None,
                   reset_broken: bool = False) -> ToolPlan:
     """The new bytes of config.yaml; raises BrokenConfigError for an unparsable file."""
@@ -241,10 +186,28 @@ def plan_continue(target: ProxyTarget, models: ClientModels, *, rules: bool | No
         _merge_list(data["rules"], [])
         if had_only_ours:
             del data["rules"]
-    plan.files.append(PlannedFile(path, doc.to_bytes(before)))
+    content = doc.to_bytes(before)
+    _refuse_unloadable(path, raw, content)
+    # It holds the proxy token: only the user may read it (Continue writes its own default 0600 too).
+    plan.files.append(PlannedFile(path, content, mode=0o600))
     if user_chat:
         plan.notes.append("Continue keeps your own chat models; pick \"Hybrid Coder\" in Continue's model menu.")
     return plan
+
+
+def _refuse_unloadable(path: Path, raw: bytes | None, content: bytes) -> None:
+    """Validate before replacing: never leave a config.yaml that Continue would refuse to load."""
+    reason = continue_would_reject(content.decode("utf-8"))
+    if reason is None:
+        return
+    was = continue_would_reject(raw.decode("utf-8", "replace")) if raw and raw.strip() else None
+    if was is not None:
+        raise ConfigWriteError(
+            f"{path} was left unchanged because Continue cannot load it as it is ({was}); fix that "
+            "and run `hybridcoder configure continue` again.")
+    raise ConfigWriteError(
+        f"{path} was left unchanged because adding Hybrid Coder would leave a file Continue cannot load "
+        f"({reason}); add the Hybrid Coder entries by hand, or report this file as a Hybrid Coder bug.")
 
 
 def _carry_legacy_into(data: CommentedMap, legacy: Path, plan: ToolPlan, reset_broken: bool) -> None:
@@ -257,17 +220,16 @@ def _carry_legacy_into(data: CommentedMap, legacy: Path, plan: ToolPlan, reset_b
                 "so its models must be carried over first", line=exc.line, column=exc.column) from exc
         plan.notes.append(f"{legacy} could not be read, so none of its models were carried over.")
         return
-    models, rules, skipped = carry_over_legacy(parsed.data)
-    if models:
-        data["models"] = to_commented(models)
-    if rules:
-        data["rules"] = to_commented(rules)
-    carried = ", ".join(m["name"] for m in models) or "none"
-    note = (f"Continue ignores config.json once config.yaml exists, so your models were carried over into "
-            f"config.yaml ({carried}); config.json was left as it was.")
-    if skipped:
-        note += f" Not carried over (set these again in config.yaml if you need them): {', '.join(skipped)}."
-    plan.notes.append(note)
+    carry = carry_over(parsed.data)
+    if carry.blockers:
+        raise ConfigWriteError(
+            f"{legacy} has settings config.yaml has no place for ({'; '.join(carry.blockers)}), and Continue "
+            "stops reading config.json once a config.yaml exists, so no config.yaml was created and config.json "
+            "stays in charge; move or remove those settings by hand, then run `hybridcoder configure continue` again."
+        )
+    for key, value in carry.sections.items():
+        data[key] = to_commented(value)
+    plan.notes.extend(carry.notes(legacy.name))
 
 
 def is_configured() -> bool:

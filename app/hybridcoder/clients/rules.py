@@ -16,10 +16,11 @@ from pathlib import Path
 import platformdirs
 
 from hybridcoder.clients.errors import ConfigWriteError
-from hybridcoder.paths import resources_dir
+from hybridcoder.resource_files import ResourceError, resource_path
 
 MAX_RULES = 12
 RULES_FILE_NAME = "hybrid-coder-small-models.md"
+RULES_FILE = "rules/small_models.toml"  # the shipped rule set, in resources/
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,11 @@ class RuleSet:
 
 def load_rule_set(path: Path | None = None) -> RuleSet:
     """Read the shipped rule set; refuses a set longer than :data:`MAX_RULES`."""
-    path = path or resources_dir() / "rules" / "small_models.toml"
+    if path is None:
+        try:
+            path = resource_path(RULES_FILE)
+        except ResourceError as exc:
+            raise ConfigWriteError(exc.message) from None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

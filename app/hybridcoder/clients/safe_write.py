@@ -9,6 +9,10 @@ Every write of a Continue, Cline or Aider file goes through :func:`write_files`:
   (or delete a file this run created) even after a crash half-way;
 - each file is replaced atomically (``hybridcoder.atomic``): the tools reload on
   change and Continue treats an empty file as missing;
+- a file that holds the proxy token is planned with ``mode=0o600`` and written so even
+  when the user's copy was 0644 (the temp file is chmod-ed before the rename, so the
+  token is never readable by others, not even for a moment); the manifest keeps the old
+  mode and undo puts it back; backups are always 0600 in a 0700 folder;
 - a dry run writes nothing and returns a unified diff instead.
 
 This module must never write a file outside an explicit plan, never overwrite a
@@ -24,7 +28,7 @@ import logging
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +50,8 @@ class PlannedFile:
 
     path: Path
     content: bytes | None
-    #: Permission bits to force (e.g. 0o600 for Cline's secrets.json); None keeps the file's own.
+    #: Permission bits to force: 0o600 for every file that holds the proxy token or a key
+    #: (Continue's config.yaml, aider's conf, Cline's secrets/providers); None keeps the file's own.
     mode: int | None = None
     #: The file holds secrets: a dry run says it would change but never shows its text.
     sensitive: bool = False
@@ -57,7 +62,8 @@ class FileResult:
     """What happened to one file."""
 
     path: Path
-    #: "created", "updated", "unchanged", "would create", "would update", "restored", "deleted".
+    #: "created", "updated", "made private", "unchanged", "would create", "would update",
+    #: "would make private", "restored", "deleted".
     action: str
     backup: Path | None = None
 
@@ -91,6 +97,32 @@ def _read(path: Path) -> bytes | None:
         raise ConfigWriteError(
             f"Could not read {path} ({exc.strerror}); check its permissions and try again."
         ) from exc
+
+
+def _through_link(planned: PlannedFile, outcome: WriteOutcome) -> PlannedFile:
+    """A config that is a symlink (a dotfiles manager's) is edited where it points, keeping the link.
+
+    An atomic replace of the link itself would swap it for a plain file, silently cutting the
+    user's dotfiles repository off from the config; undo could not bring the link back.
+    """
+    if not planned.path.is_symlink():
+        return planned
+    target = planned.path.resolve()
+    outcome.notes.append(f"{planned.path} is a link to {target}; that file was edited, so the link stays.")
+    return replace(planned, path=target)
+
+
+def _exposed(planned: PlannedFile, old: bytes | None) -> bool:
+    """The file already holds the planned bytes but others may read what only the user should.
+
+    Files written by an earlier version kept the user's 0644; a rerun must still close that.
+    Only ever tightens, and leaves a file the user made read-only alone.
+    """
+    if old is None or planned.content is None or planned.mode is None or old != planned.content \
+            or planned.mode & 0o077:
+        return False
+    current = planned.path.stat().st_mode & 0o777
+    return bool(current & ~planned.mode & 0o077) and bool(current & stat.S_IWUSR)
 
 
 def _diff(path: Path, old: bytes | None, new: bytes | None, sensitive: bool) -> str:
@@ -140,15 +172,16 @@ def write_files(
     at all is written (no backup folder either), which makes a rerun a no-op.
     """
     outcome = WriteOutcome()
+    files = [_through_link(planned, outcome) for planned in files]
     current: list[tuple[PlannedFile, bytes | None]] = []
     for planned in files:
         old = _read(planned.path)
         current.append((planned, old))
         outcome.diff += _diff(planned.path, old, planned.content, planned.sensitive)
-    to_write = [(p, old) for p, old in current if old != p.content]
+    to_write = [(p, old) for p, old in current if old != p.content or _exposed(p, old)]
     if dry_run:
         outcome.results = [
-            FileResult(p.path, "unchanged" if old == p.content else
+            FileResult(p.path, ("would make private" if _exposed(p, old) else "unchanged") if old == p.content else
                        ("would create" if old is None else "would delete" if p.content is None
                         else "would update"))
             for p, old in current
@@ -186,6 +219,11 @@ def write_files(
     outcome.manifest = _write_manifest(folder, manifest)
 
     for planned, old in current:
+        if old == planned.content and planned.mode is not None and _exposed(planned, old):
+            os.chmod(planned.path, planned.mode)
+            outcome.results.append(FileResult(planned.path, "made private", backups.get(planned.path)))
+            log.info("made %s private (%o)", planned.path, planned.mode)
+            continue
         if old == planned.content:
             outcome.results.append(FileResult(planned.path, "unchanged"))
             continue

@@ -5,13 +5,21 @@ kept), remembers the file's line endings, byte-order mark and indentation, and
 writes back through :func:`hybridcoder.clients.text_patch.carry_edit` so only the
 lines we changed differ from the user's bytes.
 
+It never re-emits a user's whole file: if the edit cannot be carried onto the user's
+text, or would lose a directive (``%YAML 1.1`` is what makes Continue honour ``<<:``
+merge keys), a document marker or an anchor, :class:`EditNotCarried` says so and
+nothing is written. Files ruamel reads differently from YAML 1.2 (a tab after a
+value, no final newline inside a block scalar) are adjusted for parsing only; the
+user's own lines are put back wherever we did not change them.
+
 This module never writes files; it turns bytes into a document and back.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +29,22 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from hybridcoder.clients.errors import BrokenConfigError
+from hybridcoder.clients.errors import BrokenConfigError, ConfigWriteError
 from hybridcoder.clients.text_patch import carry_edit
 
 BOM = "\ufeff"
+# ruamel.yaml rejects a tab after a value at the end of a line ("found character '\t' that cannot
+# start any token"); YAML 1.2 and Continue's parser allow it. Such tabs are set aside while we
+# parse and edit, and put back on every line we did not change.
+_TRAILING_TAB = re.compile(r"[ \t]*\t[ \t]*$", re.MULTILINE)
+# What must survive any edit: directives (`%YAML 1.1` switches merge keys on for Continue),
+# document markers and anchor definitions.
+_KEPT = re.compile(r"^(%\S.*|---.*|\.\.\.\s*)$")
+_ANCHOR = re.compile(r"(?:^|[\s:\-\[{,])&([^\s,\[\]{}]+)")
+
+
+class EditNotCarried(ConfigWriteError):
+    """Our change could not be applied to the user's text without rewriting it; nothing is written."""
 
 
 @dataclass
@@ -38,6 +58,17 @@ class YamlDocument:
     mapping_indent: int
     sequence_indent: int
     sequence_offset: int
+    #: The file and the tool it belongs to, for messages (None for a file that does not exist yet).
+    path: Path | None = None
+    tool: str = ""
+    #: Lines whose trailing tabs were set aside so ruamel reads the file as Continue does:
+    #: index -> the user's line, put back wherever we did not change it.
+    altered: dict[int, str] = field(default_factory=dict)
+    #: The user's file had no final newline; one was added so our lines never glue onto the last.
+    added_newline: bool = False
+    #: A block scalar header given an explicit `-` so that newline changes no value; it goes back
+    #: only together with the newline (when nothing of ours follows the user's last line).
+    chomp: dict[int, str] = field(default_factory=dict)
 
     def _yaml(self) -> YAML:
         yaml = YAML(typ="rt")
@@ -64,17 +95,123 @@ class YamlDocument:
         elif self.original.strip():
             before = self.render(before_data)
             text = carry_edit(self.original, before, after)
-            # Safety net: if carrying the edit produced anything else, use the emitter's text.
             try:
-                if _plain(self._yaml().load(text)) != _plain(self._yaml().load(after)):
-                    text = after
+                same = _plain(self._yaml().load(text)) == _plain(self._yaml().load(after))
             except YAMLError:
-                text = after
+                same = False
+            if not same:
+                # Never fall back to the emitter's rendering of the whole file: it would drop the
+                # user's directives, document markers and layout. Refuse instead.
+                raise EditNotCarried(self._cannot("the change could not be placed without rewriting the file"))
+            self._check_kept(text)
+            text = self._restore(text)
         else:
             text = after
         if self.crlf:
             text = text.replace("\r\n", "\n").replace("\n", "\r\n")
         return ((BOM if self.bom else "") + text).encode("utf-8")
+
+
+    def _cannot(self, why: str) -> str:
+        where = str(self.path) if self.path else "the file"
+        tool = f"{self.tool}'s " if self.tool else ""
+        return (f"{where} was left unchanged because {why}; add {tool}Hybrid Coder settings by hand, "
+                "or report this file as a Hybrid Coder bug.")
+
+    def _check_kept(self, text: str) -> None:
+        """Directives, document markers and anchors of the user's file must all still be there."""
+        new_lines = set(text.splitlines())
+        for line in self.original.splitlines():
+            if _KEPT.match(line) and line not in new_lines:
+                raise EditNotCarried(self._cannot(f"the line `{line.strip()}` would have been lost"))
+        missing = set(_ANCHOR.findall(_without_comments(self.original))) - set(
+            _ANCHOR.findall(_without_comments(text)))
+        if missing:
+            raise EditNotCarried(self._cannot(f"the anchor &{sorted(missing)[0]} would have been lost"))
+
+    def _restore(self, text: str) -> str:
+        """Put the user's own lines back wherever we did not change them (tabs, chomping, end)."""
+        if not self.altered and not self.added_newline:
+            return text
+        if self.added_newline and self._last_line_kept(text):
+            text = self._put_back(text, self.chomp)
+            return self._put_back(text, self.altered)[:-1]
+        return self._put_back(text, self.altered)
+
+    def _last_line_kept(self, text: str) -> bool:
+        """True when the user's last line is still the file's last line (nothing of ours after it)."""
+        from difflib import SequenceMatcher
+
+        ours, bare = self.original.splitlines(), text.splitlines()
+        if not ours or not bare or not text.endswith("\n"):
+            return False
+        blocks = SequenceMatcher(None, ours, bare, autojunk=False).get_matching_blocks()
+        return any(b.size and b.a + b.size == len(ours) and b.b + b.size == len(bare) for b in blocks)
+
+    def _put_back(self, text: str, lines: dict[int, str]) -> str:
+        if not lines:
+            return text
+        from difflib import SequenceMatcher
+
+        ours = self.original.splitlines()
+        out = text.splitlines(keepends=True)
+        bare = [line.rstrip("\n") for line in out]
+        for tag, i1, i2, j1, _ in SequenceMatcher(None, ours, bare, autojunk=False).get_opcodes():
+            if tag != "equal":
+                continue
+            for k in range(i2 - i1):
+                if i1 + k in lines:
+                    end = "\n" if out[j1 + k].endswith("\n") else ""
+                    out[j1 + k] = lines[i1 + k] + end
+        return "".join(out)
+
+
+def _without_comments(text: str) -> str:
+    return "\n".join(line.split(" #", 1)[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def set_tabs_aside(text: str) -> tuple[str, dict[int, str]]:
+    """``text`` without trailing tabs, and the lines that had them (index -> original line)."""
+    lines = text.split("\n")
+    tabbed = {i: line for i, line in enumerate(lines) if _TRAILING_TAB.search(line)}
+    for i in tabbed:
+        lines[i] = _TRAILING_TAB.sub("", lines[i])
+    return "\n".join(lines), tabbed
+
+
+_BLOCK_HEADER = re.compile(r"[|>](?P<indent>[1-9]?)(?P<rest>\s*(#.*)?)$")
+
+
+def end_with_newline(text: str) -> tuple[str, dict[int, str]] | None:
+    """``text`` with a final newline that means the same, plus any line altered to keep it so.
+
+    A file that ends inside a ``|`` block scalar with no final newline holds a value without a
+    trailing newline; adding one would change it, so that header gets an explicit ``-``
+    (strip) chomping indicator. None when no equivalent form is found.
+    """
+    yaml = YAML(typ="rt")
+    try:
+        wanted = _plain(yaml.load(text))
+        candidate = text + "\n"
+        if _plain(YAML(typ="rt").load(candidate)) == wanted:
+            return candidate, {}
+        lines = candidate.split("\n")
+        last = len(lines) - 2
+        indent = len(lines[last]) - len(lines[last].lstrip())
+        for index in range(last - 1, -1, -1):
+            line = lines[index]
+            if line.strip() and len(line) - len(line.lstrip()) < indent:
+                match = _BLOCK_HEADER.search(line)
+                if not match:
+                    return None
+                lines[index] = line[:match.start()] + line[match.start()] + match["indent"] + "-" + match["rest"]
+                tweaked = "\n".join(lines)
+                if _plain(YAML(typ="rt").load(tweaked)) == wanted:
+                    return tweaked, {index: line}
+                return None
+    except YAMLError:
+        return None
+    return None
 
 
 def _plain(value: Any) -> Any:
@@ -105,6 +242,20 @@ def parse_yaml(tool: str, path: Path, raw: bytes) -> tuple[YamlDocument, Any]:
     crlf = "\r\n" in text
     text = text.replace("\r\n", "\n")
     mapping_indent, sequence_indent, offset = 2, 4, 2
+    altered: dict[int, str] = {}
+    if "\t" in text and _TRAILING_TAB.search(text):
+        try:
+            YAML(typ="rt").load(text)
+        except YAMLError as exc:
+            if "'\\t'" in str(exc):
+                text, altered = set_tabs_aside(text)
+    added_newline = False
+    chomp: dict[int, str] = {}
+    if text.strip() and not text.endswith("\n"):
+        ended = end_with_newline(text)
+        if ended is not None:
+            text, chomp = ended
+            added_newline = True
     try:
         if text.strip():
             _, guessed, block_seq = load_yaml_guess_indent(text)
@@ -114,7 +265,8 @@ def parse_yaml(tool: str, path: Path, raw: bytes) -> tuple[YamlDocument, Any]:
                 mapping_indent = guessed - offset if offset and guessed > offset else guessed
             elif guessed:  # no block sequence yet: our lists get the common "  - item" style
                 mapping_indent, sequence_indent, offset = guessed, guessed + 2, 2
-        doc = YamlDocument(None, text, crlf, bom, mapping_indent, sequence_indent, offset)
+        doc = YamlDocument(None, text, crlf, bom, mapping_indent, sequence_indent, offset, path, tool, altered,
+                           added_newline, chomp)
         doc.data = doc._yaml().load(text)
         before = doc._yaml().load(text)
     except MarkedYAMLError as exc:

@@ -1,197 +1,212 @@
-"""The control panel window: proxy on/off, routing mode, and the health checks.
+"""The main window: the Dashboard and Settings pages, with the proxy's state along the top.
 
-A thin client of the core: every action calls a core API through ``workers.submit``
-and updates widgets from the result signal. Never blocks the event loop.
+Closing the window only hides it (the app, the tray and the proxy keep running); Quit
+(menu or Ctrl+Q) is the way out. A problem with the proxy shows as one sentence with
+Retry and details; it disappears by itself once the next status no longer has it.
+Never blocks: the status comes from the app's watcher, the pages run their own workers.
 """
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from hybridcoder.analytics import compute_figures
-from hybridcoder.doctor import run_checks
-from hybridcoder.gui.workers import submit
-from hybridcoder.paths import app_paths
-from hybridcoder.proxy.server import ProxyServer
-from hybridcoder.routing.learning import Learner
-from hybridcoder.settings import Settings
+from hybridcoder.gui.app_settings import SettingsKeeper
+from hybridcoder.gui.error_banner import ErrorBanner
+from hybridcoder.gui.icons import app_icon
+from hybridcoder.gui.proxy_status import HEALTH_WORDS, StatusSnapshot
+from hybridcoder.gui.settings_page import SettingsPage
 
-LEVEL_MARKS = {"ok": "✔", "warning": "⚠", "problem": "✖", "info": "•"}
-MODES = [("auto", "Auto: the router decides"), ("local", "Local only"), ("cloud", "Cloud only")]
+log = logging.getLogger(__name__)
+
+PAGES = (("dashboard", "Dashboard"), ("settings", "Settings"))
+MINIMUM_SIZE = QSize(760, 540)
+
+
+def _ledger_path(service: Any) -> Path:
+    path = getattr(service, "ledger_path", None)
+    if path is not None:
+        return Path(path)
+    from hybridcoder.paths import app_paths
+
+    return app_paths().ledger_file
+
+
+def _build_dashboard(service: Any, keeper: SettingsKeeper) -> QWidget:
+    """B3's DashboardView, or a placeholder when this build has none."""
+    try:
+        from hybridcoder.gui.dashboard import DashboardView
+    except ImportError as exc:
+        log.info("dashboard not available: %s", exc)
+        placeholder = QLabel("The dashboard is not available in this build.\n"
+                             "`hybridcoder stats` shows the same numbers in the terminal.")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder.setWordWrap(True)
+        return placeholder
+    control = getattr(service, "control", None) if getattr(service, "running", False) else None
+    try:
+        return DashboardView(_ledger_path(service), control, settings=keeper.settings)
+    except TypeError:  # an older DashboardView without the settings keyword
+        return DashboardView(_ledger_path(service), control)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings | None = None) -> None:
-        super().__init__()
-        self.settings = settings or Settings.load()
-        self.proxy: ProxyServer | None = None
+    """Dashboard and Settings; ``show_page("dashboard" | "settings")``."""
+
+    #: The user pressed Retry on a proxy problem (the app restarts the proxy).
+    retry_requested = Signal()
+    #: Quit from the menu or Ctrl+Q.
+    quit_requested = Signal()
+
+    def __init__(self, service: Any, keeper: SettingsKeeper | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.keeper = keeper or SettingsKeeper(service, parent=self)
         self.setWindowTitle("Hybrid Coder")
-        self.resize(720, 520)
+        self.setWindowIcon(app_icon())
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.resize(980, 700)
+        self._control: Any = None
+        #: The banner shows a problem from the proxy's status (cleared when the status no longer has it).
+        self._banner_from_status = False
 
         central = QWidget()
         layout = QVBoxLayout(central)
-
-        proxy_box = QGroupBox("Routing proxy")
-        form = QFormLayout(proxy_box)
-        self.proxy_status = QLabel("Stopped")
-        self.proxy_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.proxy_button = QPushButton("Start proxy")
-        self.proxy_button.clicked.connect(self.toggle_proxy)
-        row = QHBoxLayout()
-        row.addWidget(self.proxy_status, 1)
-        row.addWidget(self.proxy_button)
-        form.addRow("Status:", row)
-        self.mode_box = QComboBox()
-        for value, label in MODES:
-            self.mode_box.addItem(label, value)
-        values = [value for value, _ in MODES]
-        mode = self.settings.routing.mode
-        self.mode_box.setCurrentIndex(values.index(mode) if mode in values else 0)
-        self.mode_box.currentIndexChanged.connect(self.change_mode)
-        form.addRow("Routing:", self.mode_box)
-        self.learning_label = QLabel("")
-        self.reset_learning_button = QPushButton("Reset learning")
-        self.reset_learning_button.setToolTip(
-            "Forget which kinds of request failed locally and went to the cloud.")
-        self.reset_learning_button.clicked.connect(self.reset_learning)
-        learning_row = QHBoxLayout()
-        learning_row.addWidget(self.learning_label, 1)
-        learning_row.addWidget(self.reset_learning_button)
-        form.addRow("Learning:", learning_row)
-        self.usage_label = QLabel("")
-        form.addRow("Today:", self.usage_label)
-        layout.addWidget(proxy_box)
-
-        checks_box = QGroupBox("Health checks")
-        checks_layout = QVBoxLayout(checks_box)
-        self.checks = QListWidget()
-        self.checks.setWordWrap(True)
-        checks_layout.addWidget(self.checks)
-        self.refresh_button = QPushButton("Check again")
-        self.refresh_button.clicked.connect(self.refresh_checks)
-        checks_layout.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignRight)
-        layout.addWidget(checks_box, 1)
-
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.banner = ErrorBanner()
+        layout.addWidget(self.banner)
+        body = QWidget()
+        row = QHBoxLayout(body)
+        row.setContentsMargins(8, 8, 8, 8)
+        self.nav = QListWidget()
+        self.nav.setAccessibleName("Pages")
+        self.nav.setFixedWidth(150)
+        self.nav.setFrameShape(QListWidget.Shape.NoFrame)
+        self.stack = QStackedWidget()
+        self.dashboard = _build_dashboard(service, self.keeper)
+        self.settings_page = SettingsPage(service, self.keeper)
+        self._pages: dict[str, QWidget] = {"dashboard": self.dashboard, "settings": self.settings_page}
+        for name, label in PAGES:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setSizeHint(QSize(140, 34))
+            self.nav.addItem(item)
+            self.stack.addWidget(self._pages[name])
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        layout.addWidget(body, 1)
         self.setCentralWidget(central)
-        self.refresh_checks()
+        self.state_label = QLabel("Starting the proxy…")
+        self.statusBar().addWidget(self.state_label, 1)
+        self._build_menu()
+        self.nav.setCurrentRow(0)
 
-    # -- health checks ------------------------------------------------------------------
-    def refresh_checks(self) -> None:
-        """The "Check again" button: health checks and today's usage, both in the background."""
-        self.refresh_usage()
-        self.refresh_button.setEnabled(False)
-        self.checks.clear()
-        self.checks.addItem("Checking this machine…")
-        settings = self.settings
-        submit(lambda: run_checks(settings), self._show_checks, self._show_error)
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Hybrid Coder")
+        for index, (name, label) in enumerate(PAGES, start=1):
+            action = QAction(label, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index}"))
+            action.triggered.connect(lambda _checked=False, n=name: self.show_page(n))
+            menu.addAction(action)
+        menu.addSeparator()
+        close = QAction("Close window", self)
+        close.setShortcut(QKeySequence.StandardKey.Close)
+        close.triggered.connect(self.close)
+        menu.addAction(close)
+        self.quit_action = QAction("Quit Hybrid Coder", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.quit_requested.emit)
+        menu.addAction(self.quit_action)
+        self.addAction(self.quit_action)  # Ctrl+Q works even while the menu bar is hidden
 
-    def _show_checks(self, checks: list[Any]) -> None:
-        self.checks.clear()
-        for check in checks:
-            text = f"{LEVEL_MARKS.get(check.level, '•')}  {check.text}"
-            if check.fix:
-                text += f"\n      → {check.fix}"
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, check.level)
-            self.checks.addItem(item)
-        self.refresh_button.setEnabled(True)
+    # -- pages -------------------------------------------------------------------------------
+    def show_page(self, name: str) -> None:
+        """Bring the window up on one page ("dashboard" or "settings")."""
+        if name not in self._pages:
+            raise ValueError(f"unknown page {name!r}")
+        self.nav.setCurrentRow([n for n, _ in PAGES].index(name))
+        self.show()
+        self.setWindowState((self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
+        if QGuiApplication.platformName() not in ("offscreen", "minimal"):  # they cannot raise windows
+            self.raise_()
+            self.activateWindow()
 
-    # -- usage and learning ---------------------------------------------------------------
-    def refresh_usage(self) -> None:
-        settings = self.settings
+    @property
+    def current_page(self) -> str:
+        return PAGES[self.stack.currentIndex()][0]
 
-        def summary() -> tuple[str, str]:
-            figures = compute_figures(app_paths().ledger_file, settings, "today")
-            local = figures.route("local")
-            saved = figures.savings.list_price_usd
-            usage = (f"{figures.requests:,} requests, {local.request_share:.0%} answered locally, "
-                     f"cloud spend ${figures.spend.usd:,.2f}"
-                     + (f", saved ${saved:,.2f} at list price" if saved is not None else ""))
-            learned = Learner(enabled=settings.routing.learning, autosave=False).stats()
-            learning = (f"{learned['examples']} escalations learned from, "
-                        f"{learned['avoided_round_trips']} round trips avoided")
-            return usage, learning
-
-        submit(summary, self._show_usage, self._show_error)
-
-    def _show_usage(self, texts: tuple[str, str]) -> None:
-        self.usage_label.setText(texts[0])
-        self.learning_label.setText(texts[1])
-
-    def reset_learning(self) -> None:
-        def reset() -> None:
-            Learner(autosave=False).reset()
-
-        submit(reset, self._learning_reset, self._show_error)
-
-    def _learning_reset(self, _result: object) -> None:
-        self.message.setText("Routing forgot what it learned; a running proxy picks this up when it restarts.")
-        self.refresh_usage()
-
-    # -- proxy --------------------------------------------------------------------------
-    def toggle_proxy(self) -> None:
-        self.proxy_button.setEnabled(False)
-        if self.proxy is None:
-            self.proxy_status.setText("Starting…")
-            settings = self.settings
-            submit(lambda: ProxyServer(settings).start(), self._proxy_started, self._proxy_failed)
+    # -- state ------------------------------------------------------------------------------------
+    def update_status(self, snapshot: StatusSnapshot) -> None:
+        """Show the proxy's state; a problem that is gone is taken off the screen."""
+        status = snapshot.status
+        if snapshot.health == "error":
+            self._status_problem(snapshot.health_reason or "The proxy is not working.", snapshot,
+                                 self.retry_requested.emit)
+        elif snapshot.health == "degraded":
+            self._status_problem(snapshot.health_reason or "Part of the proxy is not working.", snapshot, None)
+        elif self._banner_from_status:
+            self._banner_from_status = False
+            self.banner.clear()
+        if status is not None:
+            words = HEALTH_WORDS.get(snapshot.health, snapshot.health)
+            self.state_label.setText(f"Proxy {words} at {status.url} · mode {status.mode}"
+                                     + (" · paused" if status.paused else ""))
         else:
-            proxy, self.proxy = self.proxy, None
-            self.proxy_status.setText("Stopping…")
-            submit(proxy.stop, lambda _: self._proxy_stopped(), self._proxy_failed)
+            self.state_label.setText("Proxy not running")
+        control = getattr(self.service, "control", None) if snapshot.running else None
+        if control is not self._control:
+            self._control = control
+            set_control = getattr(self.dashboard, "set_control", None)
+            if set_control is not None:
+                set_control(control)
 
-    def _proxy_started(self, proxy: ProxyServer) -> None:
-        self.proxy = proxy
-        self.proxy_status.setText(f"Running at {proxy.url}")
-        self.proxy_button.setText("Stop proxy")
-        self.proxy_button.setEnabled(True)
+    def _status_problem(self, message: str, snapshot: StatusSnapshot, retry: Any) -> None:
+        """A problem the status reports; it stays exactly as long as the status has it."""
+        if self._banner_from_status and self.banner.text() == message:
+            return  # unchanged: keep the details the user may have opened
+        self._banner_from_status = True
+        self.banner.show_error(message, details=self._details(snapshot), retry=retry, dismissable=False)
 
-    def _proxy_stopped(self) -> None:
-        self.proxy_status.setText("Stopped")
-        self.proxy_button.setText("Start proxy")
-        self.proxy_button.setEnabled(True)
+    @staticmethod
+    def _details(snapshot: StatusSnapshot) -> str:
+        from hybridcoder.paths import app_paths
 
-    def _proxy_failed(self, message: str) -> None:
-        self._proxy_stopped()
-        self._show_error(message)
+        log_line = f"Log file: {app_paths().log_file}"
+        status = snapshot.status
+        if status is None:
+            return log_line
+        return (f"Local model: {status.local_state}\nCloud: {status.cloud_state}\n"
+                f"Mode: {status.mode}\nProxy: {status.url}\n{log_line}")
 
-    # -- settings -----------------------------------------------------------------------
-    def change_mode(self, index: int) -> None:
-        self.settings.routing.mode = str(self.mode_box.itemData(index))
-        settings = self.settings
-        submit(settings.save, lambda _: self.message.setText(
-            "Routing mode saved; it applies the next time the proxy starts."
-            if self.proxy is not None else "Routing mode saved."), self._show_error)
+    def show_message(self, message: str) -> None:
+        """A notification's sentence, shown where the user looks when there is no tray.
 
-    def _show_error(self, message: str) -> None:
-        self.message.setText(message)
-        self.refresh_button.setEnabled(True)
+        A problem already on screen (with its Retry) stays: it is the more useful of the two.
+        """
+        if self._banner_from_status and not self.banner.isHidden():
+            return
+        self._banner_from_status = False
+        self.banner.show_error(message)
 
-    def shutdown(self) -> None:
-        """Stop the proxy and let running jobs finish, synchronously on quit (the only blocking call, at exit)."""
-        if self.proxy is not None:
-            self.proxy.stop()
-            self.proxy = None
-        QThreadPool.globalInstance().waitForDone(10000)
-
-    def closeEvent(self, event: Any) -> None:  # Qt's method name
-        self.shutdown()
-        super().closeEvent(event)
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
+        """Closing hides the window; the app keeps serving your tools until Quit."""
+        event.ignore()
+        self.hide()

@@ -174,9 +174,11 @@ class HardwareProfile:
             raise ValueError("--vram-gb describes a GPU, but --gpu none says there is none")
         if gpu in ("nvidia", "amd") and vram_gb is None:
             raise ValueError(f"describe the {gpu} GPU's memory with --vram-gb")
+        if vram_gb == 0 and gpu in (None, "none"):
+            vram_gb, gpu = None, "none"  # "no GPU memory" is a CPU-only machine, said another way
         for label, value in (("--vram-gb", vram_gb), ("--ram-gb", ram_gb)):
             if value is not None and not 0 < value <= 4096:
-                raise ValueError(f"{label} must be a size in GB between 0 and 4096")
+                raise ValueError(f"{label} must be a size in GB above 0 and at most 4096")
         if ram_gb is not None:
             ram_total = int(ram_gb * GIB)
             ram_available: int | None = ram_total

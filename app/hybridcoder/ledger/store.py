@@ -28,6 +28,7 @@ from hybridcoder.ledger import rollups
 from hybridcoder.ledger.migrations import migrate
 from hybridcoder.ledger.records import RequestRecord
 from hybridcoder.ledger.retention import apply_retention
+from hybridcoder.paths import make_private_dir, make_private_file
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,12 @@ def _row(record: RequestRecord) -> tuple[Any, ...]:
 
 def connect(path: Path, *, readonly: bool = False, timeout: float = 5.0) -> sqlite3.Connection:
     """Open the ledger with the pragmas every connection needs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
     else:
+        # SQLite gives its -wal and -shm files the database's mode: create it private first.
+        make_private_file(path)
         conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -176,7 +179,8 @@ class UsageLedger:
             src = Path(str(self.path) + suffix)
             if src.exists():
                 with contextlib.suppress(OSError):
-                    src.replace(Path(str(aside) + suffix))
+                    moved = src.replace(Path(str(aside) + suffix))
+                    make_private_file(moved)  # the damaged copy still holds prompts and usage
         self.warning = f"The usage database was damaged and was moved to {aside.name}; a fresh one was started."
         try:
             conn = connect(self.path, timeout=self.busy_timeout_s)

@@ -83,6 +83,11 @@ def is_loopback(url: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
 
+def is_default_url(url: str) -> bool:
+    """True for this machine's standard Ollama address (nobody chose another one)."""
+    return _normalize_url(url) == DEFAULT_URL
+
+
 def host_port(url: str) -> str:
     """The ``OLLAMA_HOST`` value that makes a server listen where ``url`` points."""
     parts = urlsplit(url)

@@ -3,6 +3,8 @@
 ``create_app(config)`` returns a Starlette app whose routes are the raw ASGI
 endpoints of openai_routes.py and ollama_routes.py, wrapped in the SecurityGate
 (token, Host, Origin, body size). Unknown paths get a 404 in the client's format.
+``/hybrid/control`` (control_endpoint.py) is the live control of this running proxy, behind
+the same gate; while the proxy is paused every other endpoint but /health answers 503.
 There is deliberately no CORS middleware: a browser page must not be able to use
 the proxy.
 
@@ -15,6 +17,7 @@ Never logs prompt text, keys or the access token.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -30,7 +33,9 @@ from starlette.routing import Route
 from hybridcoder.ledger.store import UsageLedger
 from hybridcoder.proxy.asgi import Receive, Scope, Send, send_error
 from hybridcoder.proxy.config import ProxyConfig
-from hybridcoder.proxy.errors import ModelNotFound, ProxyError
+from hybridcoder.proxy.control_api import PAUSED_MESSAGE
+from hybridcoder.proxy.control_endpoint import ControlEndpoint
+from hybridcoder.proxy.errors import ModelNotFound, ProxyError, ProxyPaused
 from hybridcoder.proxy.ollama_routes import OLLAMA_PATHS, OllamaPassthrough
 from hybridcoder.proxy.openai_routes import (
     ChatCompletions,
@@ -57,15 +62,17 @@ def create_app(config: ProxyConfig, *, ledger: UsageLedger | None = None,
         ledger = UsageLedger(config.ledger_path)
     state = ProxyState(config, router=router, ledger=ledger)
     endpoints = [ChatCompletions(state), Completions(state), Embeddings(state), Models(state),
-                 Health(state), RoutePreview(state)]
+                 Health(state), RoutePreview(state), ControlEndpoint(state)]
     endpoints += [OllamaPassthrough(state, path) for path in OLLAMA_PATHS]
     routes = [Route(endpoint.path, endpoint) for endpoint in endpoints]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state.loop = asyncio.get_running_loop()  # live control (control.py) schedules work on it
         try:
             yield
         finally:
+            state.loop = None
             await state.aclose()
             if owns_ledger and ledger is not None:
                 ledger.close()
@@ -103,12 +110,17 @@ class ProxyApp(Starlette):
             endpoint = self._endpoints.get(scope["path"])
             if endpoint is not None:
                 error = self._gate.check(scope)
+                if error is None and endpoint.state.paused and endpoint.pausable:
+                    error = _PAUSED
                 if error is not None:
                     await send_error(send, error, ollama=endpoint.ollama_format)
                     return
                 await endpoint(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)  # type: ignore[arg-type]
+
+
+_PAUSED = ProxyPaused(PAUSED_MESSAGE, code="paused")
 
 
 def _error_response(request: Request, error: ProxyError) -> Response:

@@ -12,6 +12,7 @@ It never logs and never looks inside a body beyond its size.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -37,7 +38,17 @@ class ClientGone(Exception):
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:
-    """The whole request body, or :class:`PayloadTooLarge` as soon as it passes ``limit`` bytes."""
+    """The whole request body, or :class:`PayloadTooLarge` as soon as it passes ``limit`` bytes.
+
+    A body that trickles in too slowly is cut off by the connection guard
+    (connections.py: the connection is closed, ``receive()`` reports the disconnect and
+    this raises :class:`ClientGone`), not by a timer here: an ``asyncio.timeout`` per
+    request costs tens of microseconds on the hot path.
+    """
+    return await _read_body(receive, limit)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
     message = await receive()
     if message["type"] == "http.disconnect":
         raise ClientGone
@@ -86,6 +97,9 @@ async def send_error(send: Send, error: ProxyError, *, ollama: bool = False) -> 
     headers = [JSON_TYPE]
     if error.status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="hybridcoder"'))
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:  # the upstream asked for time: the client's own retry logic honours it
+        headers.append((b"retry-after", b"%d" % max(1, math.ceil(retry_after))))
     await send_json_bytes(send, error.status, orjson.dumps(body), headers)
 
 

@@ -45,6 +45,8 @@ class ProxyConfig:
     host: str = "127.0.0.1"
     port: int = 0
     max_body_bytes: int = 16 * 1024 * 1024
+    #: Seconds a client connection may take to complete a request's headers (connections.py).
+    header_timeout_s: float = 10.0
     #: Local model names: chat (hybrid-local and local routing), FIM, embeddings.
     chat_model: str = ""
     autocomplete_model: str = ""
@@ -59,6 +61,7 @@ class ProxyConfig:
     threshold: float = 0.5
     redact_secrets: bool = True
     retry_window_s: float = 120.0
+    retry_min_gap_s: float = 1.0
     learning: bool = True
     store_prompts: bool = False
     #: "local" (go local-only when the budget is used up) or "ask" (refuse cloud with 402).
@@ -94,6 +97,7 @@ class ProxyConfig:
             host=host or settings.proxy.host,
             port=settings.proxy.port if port is None else port,
             max_body_bytes=settings.proxy.max_body_bytes,
+            header_timeout_s=settings.proxy.header_timeout_s,
             chat_model=settings.models.chat,
             autocomplete_model=settings.models.autocomplete,
             embed_model=settings.models.embed,
@@ -105,6 +109,7 @@ class ProxyConfig:
             threshold=settings.routing.threshold,
             redact_secrets=settings.routing.redact_secrets,
             retry_window_s=settings.proxy.retry_window_s,
+            retry_min_gap_s=settings.proxy.retry_min_gap_s,
             learning=settings.routing.learning,
             store_prompts=settings.ledger.store_prompts,
             on_budget_exhausted=settings.budget.on_exhausted,
@@ -141,13 +146,13 @@ def _cloud_backends(settings: Settings, keys: KeyStore, timeouts: BackendTimeout
         from hybridcoder.proxy.backends.anthropic import AnthropicBackend
 
         clouds["anthropic"] = CloudChoice("anthropic", AnthropicBackend(
-            api_key=anthropic_key, base_url=cloud.anthropic_base_url, timeouts=timeouts), cloud.anthropic_model)
+            api_key=anthropic_key, base_url=cloud.anthropic_url(), timeouts=timeouts), cloud.anthropic_model)
     openai_key = keys.get("openai")
     if openai_key:
         from hybridcoder.proxy.backends.openai_compat import OpenAICompatibleBackend
 
         clouds["openai"] = CloudChoice("openai", OpenAICompatibleBackend(
-            cloud.openai_base_url, api_key=openai_key, timeouts=timeouts, route="cloud", provider="openai"),
+            cloud.openai_url(), api_key=openai_key, timeouts=timeouts, route="cloud", provider="openai"),
             cloud.openai_model)
     ollama_key = keys.get("ollama")
     direct = bool(cloud.ollama_cloud_url)

@@ -8,11 +8,18 @@
     ├── PayloadTooLarge (413)              body over the configured limit
     ├── BudgetExhausted (402)              cloud cap reached and the request cannot go local
     ├── CloudUnavailable (503)             no key for the cloud provider the request needs
+    ├── ProxyPaused (503)                  the user paused Hybrid Coder (tray or control endpoint)
     └── UpstreamError (502 unless upstream said otherwise)
         ├── UpstreamUnreachable (502)      connection refused / DNS / reset before any byte
         ├── UpstreamTimeout (504)          connect, time-to-first-token or idle-gap timeout
-        ├── UpstreamRateLimited (429)      429 / 529 overloaded after the SDK's retries
+        ├── UpstreamRateLimited (429)      429 rate limited (carries the provider's Retry-After)
+        ├── UpstreamOverloaded (503)       Anthropic 529 / ``overloaded_error``: the provider, not the key
         └── UpstreamAuthError (502)        the cloud rejected our key (names which key)
+
+The proxy owns retries (the SDKs run with ``max_retries=0``): a rate-limited or
+overloaded cloud is not retried in place but fallen back from at once, and a
+provider that asked for time (``Retry-After``) is left alone for that long
+(proxy/cooldown.py). ``retry_after`` travels on to the client as a header.
 
 ``UpstreamError.cause`` is a short code recorded in the ledger as the fallback
 cause ("local_unreachable", "local_ttft_timeout", "local_model_missing",
@@ -78,6 +85,11 @@ class CloudUnavailable(ProxyError):
     error_type = "api_error"
 
 
+class ProxyPaused(ProxyError):
+    status = 503
+    error_type = "api_error"
+
+
 class UpstreamError(ProxyError):
     """The backend failed. ``before_first_byte`` tells the proxy whether fallback is still possible."""
 
@@ -92,6 +104,8 @@ class UpstreamError(ProxyError):
             self.status = status
         self.before_first_byte = before_first_byte
         self.retriable = retriable
+        #: Seconds the upstream asked us to wait (its ``Retry-After``), passed on to the client.
+        self.retry_after: float | None = None
 
 
 class UpstreamUnreachable(UpstreamError):
@@ -105,6 +119,13 @@ class UpstreamTimeout(UpstreamError):
 class UpstreamRateLimited(UpstreamError):
     status = 429
     error_type = "rate_limit_error"
+
+
+class UpstreamOverloaded(UpstreamError):
+    """The provider as a whole is overloaded (Anthropic's 529), not this key's rate limit."""
+
+    status = 503
+    error_type = "overloaded_error"
 
 
 class UpstreamAuthError(UpstreamError):

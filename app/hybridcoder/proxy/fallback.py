@@ -7,10 +7,16 @@ response headers back until the first content arrived (the backends prefetch it)
 so every failure up to that point can still go to the fallback unseen:
 
 - local fails before the first byte (refused, model missing, out of memory, 5xx,
-  time-to-first-token timeout) → the same request goes to the cloud;
-- the cloud fails (429/529/5xx after the SDK's retries, bad key) → served locally
-  when the router chose the cloud (an explicit cloud model or ``@cloud`` gets a
-  clear error instead: the user asked for the cloud);
+  time-to-first-token timeout) → the same request goes to the cloud; with no cloud,
+  a model the proxy picked itself that refuses a feature ("does not support tools")
+  makes way for another installed model that may not;
+- the cloud fails (429/529/5xx, bad key; the SDK does not retry, so this is at
+  once) → served locally when the router chose the cloud (an explicit cloud model
+  or ``@cloud`` gets a clear error instead: the user asked for the cloud). A 429
+  cools the provider down for its ``Retry-After`` (cooldown.py): until then
+  auto-routed requests go local without asking it;
+- both sides fail → the client's error says both reasons, and its code (the
+  ledger's ``error``) names both causes, e.g. ``local_unreachable+cloud_5xx``;
 - the client sends the same conversation again within the retry window after a
   local answer (Continue's and Cline's regenerate) → the cloud answers.
 
@@ -33,7 +39,14 @@ from typing import Any
 
 from hybridcoder.proxy.backends.base import Backend, ChatStream, Usage
 from hybridcoder.proxy.catalog import Resolution
-from hybridcoder.proxy.errors import BudgetExhausted, CloudUnavailable, UpstreamError
+from hybridcoder.proxy.errors import (
+    BudgetExhausted,
+    CloudUnavailable,
+    UpstreamError,
+    UpstreamOverloaded,
+    UpstreamRateLimited,
+)
+from hybridcoder.proxy.offload import run_heavy
 from hybridcoder.proxy.recording import RequestTrace
 from hybridcoder.proxy.redact import redact_body
 from hybridcoder.proxy.state import ProxyState
@@ -47,6 +60,8 @@ class Target:
     provider: str
     backend: Backend
     model: str
+    #: The proxy picked this local model (the client did not name it), so it may pick another.
+    chosen: bool = False
 
 
 @dataclass(slots=True)
@@ -57,6 +72,8 @@ class Plan:
     first_choice: str
     #: Why the first target differs from the first choice ("client_retry", "no_cloud_key", ...).
     cause: str | None = None
+    #: Why no local model could take this auto-routed request (said too if the cloud fails).
+    local_problem: UpstreamError | None = None
 
 
 @dataclass(slots=True)
@@ -92,11 +109,22 @@ async def plan_chat(state: ProxyState, resolution: Resolution, decision: Routing
 
     cloud_choice = config.clouds.get(resolution.provider) if resolution.provider else config.cloud
     exhausted = state.budget_exhausted()
-    cloud_usable = cloud_choice is not None and not exhausted
+    cooling = state.cooldown.remaining(cloud_choice.provider) if cloud_choice is not None else 0.0
+    cloud_usable = cloud_choice is not None and not exhausted and not cooling
 
-    local_target = await _local_target(state, explicit_model if want == "local" else "")
+    local_target, local_problem = await _local_target(state, explicit_model if want == "local" else "",
+                                                      tools=decision.kind == "agent")
 
-    if route == "cloud" and not cloud_usable:
+    if route == "cloud" and cooling and not exhausted:
+        assert cloud_choice is not None
+        if not routed or override == "cloud" or config.mode == "cloud" or local_target is None:
+            limited = UpstreamRateLimited(
+                f"{cloud_choice.provider.title()} asked to be left alone for {cooling:.0f} s more "
+                "(rate limited); try again then, or use hybrid-local.", cause="cloud_cooling_down")
+            limited.retry_after = cooling
+            raise limited
+        route, cause = "local", "cloud_cooling_down"
+    elif route == "cloud" and not cloud_usable:
         if cloud_choice is not None and exhausted and config.on_budget_exhausted != "local":
             raise BudgetExhausted("The cloud budget is used up; raise it in settings or use hybrid-local.",
                                   code="budget_exhausted")
@@ -123,20 +151,23 @@ async def plan_chat(state: ProxyState, resolution: Resolution, decision: Routing
     if route == "cloud":
         assert cloud_target is not None
         may_fall_back = (routed or cause == "client_retry") and override != "cloud" and config.mode != "cloud"
-        return Plan(cloud_target, local_target if may_fall_back else None, first_choice, cause)
+        return Plan(cloud_target, local_target if may_fall_back else None, first_choice, cause,
+                    local_problem=local_problem if may_fall_back else None)
     assert local_target is not None
     may_fall_back = routed and override != "local" and config.mode != "local"
     return Plan(local_target, cloud_target if may_fall_back else None, first_choice, cause)
 
 
-async def _local_target(state: ProxyState, model: str) -> Target | None:
+async def _local_target(state: ProxyState, model: str, *,
+                        tools: bool = False) -> tuple[Target | None, UpstreamError | None]:
     backend = state.config.local
-    if not model:
-        try:
-            model = await state.chat_model()
-        except UpstreamError:
-            return None
-    return Target("local", backend.provider, backend, model)
+    if model:
+        return Target("local", backend.provider, backend, model), None
+    try:
+        model = await state.chat_model(tools=tools)
+    except UpstreamError as exc:
+        return None, exc
+    return Target("local", backend.provider, backend, model, chosen=not state.config.chat_model), None
 
 
 async def open_chat(state: ProxyState, plan: Plan, body: dict[str, Any], trace: RequestTrace, *,
@@ -150,11 +181,12 @@ async def open_chat(state: ProxyState, plan: Plan, body: dict[str, Any], trace: 
     fallback = plan.fallback
     trace.first_choice = plan.first_choice
     trace.fallback_cause = plan.cause
+    earlier: tuple[Target, UpstreamError] | None = None
     while target is not None:
         trace.route, trace.provider, trace.model = target.route, target.provider, target.model
         send_body = body
         if target.route == "cloud" and state.config.redact_secrets:
-            send_body, trace.redactions = redact_body(body)
+            send_body, trace.redactions = await run_heavy(redact_body, body)
         check_tools = bool(tools) and target.route == "local" and fallback is not None
         try:
             stream = await target.backend.chat(send_body, target.model)
@@ -162,15 +194,47 @@ async def open_chat(state: ProxyState, plan: Plan, body: dict[str, Any], trace: 
                 stream = await _collect(stream, tools if check_tools else None)
             return Opened(stream, target)
         except UpstreamError as exc:
+            # The router owns retries: no retry in place; leave the provider alone as long as it asked.
+            if target.route == "cloud" and (isinstance(exc, UpstreamRateLimited) or (
+                    isinstance(exc, UpstreamOverloaded) and exc.retry_after is not None)):
+                state.cooldown.cool(target.provider, exc.retry_after)
             if isinstance(exc, InvalidLocalAnswer):
                 state.learn(trace.decision, exc.cause)
             elif not exc.before_first_byte:
                 raise
+            if fallback is None and target.route == "local" and target.chosen and exc.cause == "local_unsupported":
+                # The model the proxy picked refused a feature ("does not support tools"): another
+                # installed model may not (there is no cloud to ask).
+                other = await state.local_alternative(target.model, tools=bool(tools))
+                if other is not None:
+                    fallback = Target("local", target.provider, target.backend, other)
             if fallback is None:
-                raise _explain(state, target, exc) from None
+                exc = _explain(state, target, exc)
+                if earlier is None and plan.local_problem is not None and target.route == "cloud":
+                    earlier = (Target("local", state.config.local.provider, state.config.local, ""),
+                               plan.local_problem)
+                raise (exc if earlier is None else _both_failed(earlier, (target, exc))) from None
             trace.fallback_cause = exc.cause
+            earlier = (target, exc)
             target, fallback = fallback, None
     raise AssertionError("unreachable")
+
+
+def _both_failed(first: tuple[Target, UpstreamError], last: tuple[Target, UpstreamError]) -> UpstreamError:
+    """The last failure, saying both reasons; its code names both causes (the ledger's ``error``)."""
+    (first_target, first_exc), (last_target, last_exc) = first, last
+    first_side = "the local model" if first_target.route == "local" else "the cloud"
+    last_side = "the local model" if last_target.route == "local" else "the cloud"
+    if first_target.route == last_target.route == "local":
+        first_side, last_side = f"the local model {first_target.model}", f"{last_target.model}"
+        opening = "Both local models failed."
+    else:
+        opening = "Both sides failed."
+    last_exc.message = (f"{opening} First {first_side}: {first_exc.message.rstrip('.')}. "
+                        f"Then {last_side}: {last_exc.message}")
+    last_exc.args = (last_exc.message,)
+    last_exc.code = f"{first_exc.cause}+{last_exc.cause}"
+    return last_exc
 
 
 def _explain(state: ProxyState, target: Target, exc: UpstreamError) -> UpstreamError:

@@ -8,7 +8,11 @@ errors in Ollama's ``{"error": "..."}`` format), cancels the upstream when the
 client leaves, and writes one ledger row with the token counts from Ollama's final
 line.
 
-No routing happens here: these clients chose a local model by name.
+No routing happens here: these clients chose a model by name. A model with an
+Ollama Cloud tag (``qwen3-coder:480b-cloud``) is served by ollama.com through the
+local Ollama, so its text leaves the machine: such a request is treated as cloud
+traffic — refused in "local only" mode and when the budget is used up, secrets
+redacted first, recorded as route cloud.
 Never logs or stores prompt or answer text.
 """
 
@@ -20,9 +24,12 @@ import orjson
 
 from hybridcoder.proxy.asgi import DisconnectWatch, Receive, Scope, Send, read_body
 from hybridcoder.proxy.backends.base import Usage
-from hybridcoder.proxy.errors import UpstreamUnreachable
+from hybridcoder.proxy.backends.ollama_cloud import is_cloud_tag
+from hybridcoder.proxy.errors import BudgetExhausted, Forbidden, UpstreamUnreachable
+from hybridcoder.proxy.offload import BODY_BYTES, run_heavy
 from hybridcoder.proxy.openai_routes import Endpoint, Exchange, run_exchange, user_agent
 from hybridcoder.proxy.recording import client_from_user_agent
+from hybridcoder.proxy.redact import redact_body
 from hybridcoder.proxy.validation import check_ollama, parse_json
 from hybridcoder.routing.decision import RoutingDecision
 from hybridcoder.routing.features import extract_features
@@ -63,18 +70,24 @@ class OllamaPassthrough(Endpoint):
             raw: bytes | None = None
             if scope["method"] == "POST":
                 raw = await read_body(receive, state.config.max_body_bytes)
-                body = parse_json(raw)
+                BODY_BYTES.set(len(raw))  # a big body is parsed and described off the loop (offload.py)
+                body = await run_heavy(parse_json, raw)
                 check_ollama(body, self.path)
                 exchange.body = body
                 model = body.get("model", body.get("name"))
                 trace.model = trace.requested_model = model if isinstance(model, str) else ""
                 trace.stream = body.get("stream") is not False and self.path in WORK_PATHS
                 if self.path in WORK_PATHS:
-                    features = extract_features(body, self.path)
+                    features = await run_heavy(extract_features, body, self.path)
+                    cloud = is_cloud_tag(trace.model)
                     trace.decision = RoutingDecision(
-                        route="local", kind=features.kind, score=0.0, reasons=["ollama_passthrough"],
-                        sentence="Ollama-native request: passed through to the local Ollama.",
+                        route="cloud" if cloud else "local", kind=features.kind, score=0.0,
+                        reasons=["ollama_cloud_tag" if cloud else "ollama_passthrough"],
+                        sentence=("Ollama Cloud model: sent through the local Ollama to ollama.com." if cloud
+                                  else "Ollama-native request: passed through to the local Ollama."),
                         features=features.numbers())
+                    if cloud:
+                        raw = self._as_cloud_request(body, trace)
             ollama = state.config.ollama
             if ollama is None:
                 raise UpstreamUnreachable("No Ollama server is configured for the /api endpoints.",
@@ -103,6 +116,21 @@ class OllamaPassthrough(Endpoint):
             _read_final_line(tail, trace)
 
         await run_exchange(state, exchange, work, ollama=True)
+
+    def _as_cloud_request(self, body: dict[str, Any], trace: Any) -> bytes:
+        """The same rules as any cloud request: the mode, the budget, then redaction; the body to send."""
+        state = self.state
+        if state.context().mode == "local":
+            raise Forbidden(f"Routing is set to local only, and {trace.model} runs on Ollama Cloud; "
+                            "switch the routing mode or pick a local model.", code="local_only")
+        if state.budget_exhausted():
+            raise BudgetExhausted(f"The cloud budget is used up, and {trace.model} runs on Ollama Cloud; "
+                                  "raise the budget in settings or pick a local model.", code="budget_exhausted")
+        trace.route = trace.first_choice = "cloud"
+        trace.provider = "ollama-cloud"
+        if state.config.redact_secrets:
+            body, trace.redactions = redact_body(body)
+        return orjson.dumps(body)
 
 
 def _read_final_line(tail: bytes, trace: Any) -> None:

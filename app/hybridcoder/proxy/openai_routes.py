@@ -38,11 +38,14 @@ from hybridcoder.proxy.catalog import VIRTUAL_MODELS
 from hybridcoder.proxy.eager import next_now
 from hybridcoder.proxy.errors import BadRequest, ProxyError, UpstreamError
 from hybridcoder.proxy.fallback import Opened, ReplayStream, merge_tool_call_delta, open_chat, plan_chat
+from hybridcoder.proxy.health import LocalProbe, backends
+from hybridcoder.proxy.offload import BODY_BYTES, run_heavy
 from hybridcoder.proxy.recording import RequestTrace, client_from_request, estimate_tokens_of_chars
 from hybridcoder.proxy.retry import conversation_fingerprint
 from hybridcoder.proxy.state import ProxyState
 from hybridcoder.proxy.validation import check_chat, check_completion, check_embeddings, parse_json
 from hybridcoder.routing.override import strip_override
+from hybridcoder.routing.sessions import ESCALATIONS, keep_on_cloud, task_key
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ class Endpoint:
     path = ""
     methods: frozenset[str] = frozenset({"POST"})
     ollama_format = False
+    #: False for the endpoints that keep answering while the proxy is paused (/health, control).
+    pausable = True
 
     def __init__(self, state: ProxyState) -> None:
         self.state = state
@@ -158,21 +163,30 @@ class ChatCompletions(Endpoint):
         trace = self.trace(scope)
         exchange = Exchange(send, trace)
         fingerprint: list[int | None] = [None]
+        task: list[int | None] = [None]
 
         async def work() -> None:
-            body = parse_json(await read_body(receive, state.config.max_body_bytes))
-            check_chat(body)
+            raw = await read_body(receive, state.config.max_body_bytes)
+            BODY_BYTES.set(len(raw))  # big bodies are parsed, routed, redacted and encoded off the loop
+            body = await run_heavy(_parse_chat, raw)
             exchange.body = body
             trace.client = client_from_request(user_agent(scope), body)
             trace.requested_model = body["model"]
             stream = trace.stream = body.get("stream") is True
             resolution = await state.catalog.resolve(body["model"])
             forward, override = strip_override(body)
-            decision = state.router.decide(forward, endpoint=self.path, context=state.context(),
-                                           override=override)
+            if state.next_to_cloud and override is None and resolution.want == "auto":
+                state.next_to_cloud = False  # "send the next request to the cloud": one request, like @cloud
+                override = "cloud"
+            decision = await run_heavy(state.router.decide, forward, endpoint=self.path, context=state.context(),
+                                       override=override)
+            task[0] = task_key(forward)
+            if (decision.route == "local" and decision.override is None and resolution.want == "auto"
+                    and state.tasks.escalated(task[0]) and _cloud_allowed(state)):
+                decision = keep_on_cloud(decision)
             trace.decision = decision
             fingerprint[0] = conversation_fingerprint(forward)
-            plan = await plan_chat(state, resolution, decision, state.retries.previous_route(fingerprint[0]))
+            plan = await plan_chat(state, resolution, decision, state.retries.previous_route(fingerprint[0], trace.client))
             exchange.watch = DisconnectWatch(receive)
             opened = await open_chat(state, plan, forward, trace, collect=not stream)
             _note_target(trace, opened)
@@ -185,7 +199,39 @@ class ChatCompletions(Endpoint):
 
         await run_exchange(state, exchange, work)
         if trace.status < 400:
-            state.retries.remember(fingerprint[0], trace.route)
+            state.retries.remember(fingerprint[0], trace.route, trace.client)
+            if trace.route == "local" and trace.fallback_cause is None:
+                state.kept_local(trace.decision)
+            elif trace.route == "cloud" and _task_escalated(trace, exchange.body):
+                state.tasks.escalate(task[0])
+
+
+def _cloud_allowed(state: Any) -> bool:
+    context = state.context()
+    return bool(context.cloud_available and context.mode == "auto" and not context.budget_exhausted)
+
+
+def _task_escalated(trace: RequestTrace, body: dict[str, Any] | None) -> bool:
+    """This turn moved its task to the cloud: a local failure or regenerate, or the router chose the
+    cloud for a tool-using turn (the rest of the task should not switch models mid-way)."""
+    if trace.fallback_cause in ESCALATIONS:
+        return True
+    decision = trace.decision
+    return (decision is not None and decision.route == "cloud" and decision.override is None
+            and body is not None and bool(body.get("tools")))
+
+
+async def _read_json(receive: Receive, limit: int) -> dict[str, Any]:
+    """The request's JSON body; a big one is parsed off the event loop (offload.py)."""
+    raw = await read_body(receive, limit)
+    BODY_BYTES.set(len(raw))
+    return await run_heavy(parse_json, raw)
+
+
+def _parse_chat(raw: bytes) -> dict[str, Any]:
+    body = parse_json(raw)
+    check_chat(body)
+    return body
 
 
 def _note_target(trace: RequestTrace, opened: Opened) -> None:
@@ -213,6 +259,8 @@ async def stream_sse(exchange: Exchange, stream: ChatStream, include_usage: bool
     exchange.started = True
     trace.first_byte()
     chars = 0
+    parts: list[str] = []
+    trace.answer = parts
     last: dict[str, Any] | None = None
     frames: list[bytes] = []
     try:
@@ -235,10 +283,12 @@ async def stream_sse(exchange: Exchange, stream: ChatStream, include_usage: bool
                     content = delta.get("content")
                     if content:
                         chars += len(content)
+                        parts.append(content)
                 else:
                     text = choice.get("text")
                     if text:
                         chars += len(text)
+                        parts.append(text)
             frames.append(b"data: " + dumps(chunk) + b"\n\n")
             last = chunk
     except UpstreamError as exc:
@@ -302,6 +352,7 @@ async def send_chat_completion(exchange: Exchange, stream: ChatStream) -> None:
         await stream.aclose()
     text = "".join(content)
     trace.completion_chars = len(text)
+    trace.answer = text
     usage = finished_usage(stream.usage, trace, len(text))
     message: dict[str, Any] = {"role": "assistant", "content": text if text or not calls else None}
     if reasoning:
@@ -342,7 +393,7 @@ class Completions(Endpoint):
         exchange = Exchange(send, trace)
 
         async def work() -> None:
-            body = parse_json(await read_body(receive, state.config.max_body_bytes))
+            body = await _read_json(receive, state.config.max_body_bytes)
             check_completion(body)
             if isinstance(body["prompt"], list):
                 body["prompt"] = body["prompt"][0]
@@ -391,6 +442,7 @@ async def send_text_completion(exchange: Exchange, stream: ChatStream) -> None:
         await stream.aclose()
     text = "".join(parts)
     trace.completion_chars = len(text)
+    trace.answer = text
     usage = finished_usage(stream.usage, trace, len(text))
     reply = {
         "id": (first or {}).get("id") or "cmpl-hybridcoder",
@@ -416,7 +468,7 @@ class Embeddings(Endpoint):
         exchange = Exchange(send, trace)
 
         async def work() -> None:
-            body = parse_json(await read_body(receive, state.config.max_body_bytes))
+            body = await _read_json(receive, state.config.max_body_bytes)
             check_embeddings(body)
             exchange.body = body
             trace.client = client_from_request(user_agent(scope), None)
@@ -465,6 +517,11 @@ class Models(Endpoint):
 class Health(Endpoint):
     path = "/health"
     methods = frozenset({"GET", "HEAD"})
+    pausable = False
+
+    def __init__(self, state: ProxyState) -> None:
+        super().__init__(state)
+        self.probe = LocalProbe()  # the local server's state, probed at most every few seconds
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
@@ -478,6 +535,7 @@ class Health(Endpoint):
             "cloud": config.cloud.provider if config.cloud is not None else None,
             "budget_exhausted": state.budget_exhausted(),
             "ledger_warning": ledger.warning if ledger is not None else None,
+            "backends": await backends(state, self.probe),
         })
 
 
@@ -489,7 +547,7 @@ class RoutePreview(Endpoint):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
         try:
-            body = parse_json(await read_body(receive, state.config.max_body_bytes))
+            body = await _read_json(receive, state.config.max_body_bytes)
             endpoint = _query_value(scope, b"endpoint") or "/v1/chat/completions"
             if endpoint == "/v1/chat/completions":
                 check_chat(body)

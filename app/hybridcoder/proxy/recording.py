@@ -127,7 +127,7 @@ def last_user_text(body: dict[str, Any]) -> str | None:
 class RequestTrace:
     """What is known about a request so far; :meth:`record` makes the ledger row."""
 
-    __slots__ = ("client", "completion_chars", "decision", "endpoint", "error", "fallback_cause",
+    __slots__ = ("answer", "client", "completion_chars", "decision", "endpoint", "error", "fallback_cause",
                  "first_choice", "kind", "model", "prompt_text", "provider", "redactions",
                  "requested_model", "route", "start", "status", "stream", "ttft", "usage")
 
@@ -151,6 +151,8 @@ class RequestTrace:
         self.error: str | None = None
         self.redactions = 0
         self.prompt_text: str | None = None
+        #: The answer text (or its pieces), kept in memory for the app's recent requests only; never recorded.
+        self.answer: str | list[str] | None = None
 
     def first_byte(self) -> None:
         if self.ttft is None:

@@ -6,9 +6,11 @@ them with a marker such as ``[REDACTED:private_key]`` and counts what it replace
 the count goes into the ledger, the secrets go nowhere. Local requests are never
 touched (the text stays on this machine).
 
-The patterns aim at things that are certainly secrets (a PEM private key block, a
-key with a provider's prefix, a ``NAME_TOKEN=value`` assignment with a literal value)
-so code is not mangled. It is a safety net, not a guarantee.
+The rules live in :mod:`hybridcoder.secret_rules` (provider token shapes from the
+public secret-scanning rule sets, plus secret assignments in ``.env``, JSON, YAML,
+code, HTTP headers and curl commands, with code such as ``os.environ["API_KEY"]``
+left alone); what they catch and miss is listed in the README's security section.
+It is a safety net, not a guarantee.
 
 This module never logs, stores or returns the secrets it finds; it never changes
 the caller's body (a copy is made only when something was replaced).
@@ -16,72 +18,14 @@ the caller's body (a copy is made only when something was replaced).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
-_PRIVATE_KEY = (
-    r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,20000}?-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-)
-# Provider keys with a recognisable prefix; lengths are those the providers issue.
-_API_KEYS = "|".join((
-    r"sk-ant-[A-Za-z0-9_\-]{20,}",
-    r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{32,}",
-    r"(?:AKIA|ASIA)[0-9A-Z]{16}",
-    r"gh[pousr]_[A-Za-z0-9]{36,}",
-    r"github_pat_[A-Za-z0-9_]{60,}",
-    r"glpat-[A-Za-z0-9_\-]{20,}",
-    r"xox[abposr]-[A-Za-z0-9\-]{10,}",
-    r"AIza[0-9A-Za-z_\-]{35}",
-    r"hf_[A-Za-z0-9]{30,}",
-    r"(?:sk|rk)_live_[A-Za-z0-9]{20,}",
-    r"npm_[A-Za-z0-9]{36}",
-    r"hc-[A-Za-z0-9_\-]{30,}",
-))
-# NAME=value where NAME says it is secret and value is a literal (not code such as os.getenv(...)).
-_ASSIGNMENT = (
-    r"(?m)^([ \t]*(?:export[ \t]+)?[A-Z_][A-Z0-9_]*"
-    r"(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)[A-Z0-9_]*"
-    r"[ \t]*=[ \t]*)"
-    r"(?![0-9.]+[ \t]*$)(\"[^\"\n]{4,}\"|'[^'\n]{4,}'|[^\s\"'(){}\[\],;#]{4,})[ \t]*$"
-)
-# user:password@host in connection strings.
-_URL_PASSWORD = r"(\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{1,100}:)([^\s@/]{3,200})(@)"
-
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("private_key", re.compile(_PRIVATE_KEY)),
-    ("api_key", re.compile(_API_KEYS)),
-    ("env_assignment", re.compile(_ASSIGNMENT)),
-    ("url_password", re.compile(_URL_PASSWORD, re.IGNORECASE)),
-)
-# A cheap pre-check: text without any of these cannot match, so most prompts cost one scan each.
-_HINTS = re.compile(
-    r"PRIVATE KEY|sk-|sk_live|rk_live|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox|AIza|hf_|npm_|hc-|://|"
-    r"(?i:secret|token|passw|pwd|api_?key|access_?key|private_?key|auth|credential)"
-)
+from hybridcoder.secret_rules import redact_secrets
 
 
 def redact_text(text: str) -> tuple[str, int]:
     """``(text with secrets replaced, number replaced)``."""
-    if not _HINTS.search(text):
-        return text, 0
-    total = 0
-    for label, pattern in _PATTERNS:
-        marker = f"[REDACTED:{label}]"
-        if label in ("env_assignment", "url_password"):
-            replace: Callable[[re.Match[str]], str] = _keep_name(marker)
-            text, count = pattern.subn(replace, text)
-        else:
-            text, count = pattern.subn(marker, text)
-        total += count
-    return text, total
-
-
-def _keep_name(marker: str) -> Callable[[re.Match[str]], str]:
-    def replace(match: re.Match[str]) -> str:
-        tail = match.group(3) if match.lastindex and match.lastindex >= 3 else ""
-        return f"{match.group(1)}{marker}{tail}"
-    return replace
+    return redact_secrets(text)
 
 
 def redact_body(body: dict[str, Any]) -> tuple[dict[str, Any], int]:

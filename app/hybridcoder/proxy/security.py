@@ -4,8 +4,9 @@ A web page open in the user's browser must not be able to reach the proxy, and
 another local user's program must not spend the user's cloud key. So, before any
 endpoint runs:
 
-1. ``Host`` must name this machine's loopback (``127.0.0.1``, ``localhost``, ``[::1]``)
-   unless the user deliberately bound the proxy to another interface. This stops
+1. Exactly one ``Host`` header, naming this machine's loopback (``127.0.0.1``,
+   ``localhost``, ``[::1]``, with an optional numeric port), unless the user deliberately
+   bound the proxy to another interface. This stops
    DNS rebinding: a page at ``evil.example`` whose name re-resolves to 127.0.0.1
    still sends ``Host: evil.example``.
 2. Any browser ``Origin`` (http, https, ``null``…) and any cross-site
@@ -58,14 +59,24 @@ def allowed_host_names(bind_host: str) -> frozenset[bytes] | None:
     return None
 
 
-def _host_name(value: bytes) -> bytes:
-    """``127.0.0.1:11480`` → ``127.0.0.1``; ``[::1]:80`` → ``[::1]``."""
+def _host_name(value: bytes) -> bytes | None:
+    """``127.0.0.1:11480`` → ``127.0.0.1``; ``[::1]:80`` → ``[::1]``; None when it is not ``name[:port]``.
+
+    The port must be digits: ``127.0.0.1:evil.com`` is not a loopback address with a
+    port, it is something a rebinding page crafted, and gets no name at all.
+    """
     value = value.strip().lower()
     if value.startswith(b"["):
         end = value.find(b"]")
-        return value[: end + 1] if end > 0 else value
-    colon = value.rfind(b":")
-    return value[:colon] if colon > 0 else value
+        if end < 0:
+            return None
+        name, rest = value[: end + 1], value[end + 1:]
+    else:
+        name, colon, port = value.partition(b":")
+        rest = colon + port
+    if rest and not (rest.startswith(b":") and rest[1:].isdigit() and len(rest) <= 6):
+        return None
+    return name
 
 
 class SecurityGate:
@@ -89,9 +100,11 @@ class SecurityGate:
 
     def check(self, scope: Scope) -> ProxyError | None:
         host = origin = auth = fetch_site = length = None
+        hosts = 0
         for name, value in scope["headers"]:
             if name == b"host":
                 host = value
+                hosts += 1
             elif name == b"authorization":
                 auth = value
             elif name == b"origin":
@@ -100,9 +113,12 @@ class SecurityGate:
                 length = value
             elif name == b"sec-fetch-site":
                 fetch_site = value
-        if host is not None and self._allowed_hosts is not None and _host_name(host) not in self._allowed_hosts:
-            return Forbidden("This proxy only answers requests addressed to 127.0.0.1 or localhost.",
-                             code="foreign_host")
+        # Exactly one Host naming loopback: two (a foreign one first) or none (HTTP/1.0)
+        # would let a rebinding page through on a technicality.
+        if self._allowed_hosts is not None and (
+                hosts != 1 or host is None or _host_name(host) not in self._allowed_hosts):
+            return Forbidden("This proxy only answers requests addressed to 127.0.0.1 or localhost "
+                             "(exactly one Host header naming it).", code="foreign_host")
         if origin is not None and not origin.startswith(EDITOR_ORIGIN_PREFIXES):
             return Forbidden("Requests from web pages are not allowed; the proxy serves editor tools only.",
                              code="browser_origin")

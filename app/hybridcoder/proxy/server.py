@@ -26,21 +26,19 @@ from typing import Any
 
 import uvicorn
 
-from hybridcoder.errors import HybridCoderError
+from hybridcoder.errors import ProxyStartError as ProxyStartError  # re-exported: its home before
 from hybridcoder.keys import KeyStore
 from hybridcoder.ledger.store import UsageLedger
 from hybridcoder.proxy.app import create_app
 from hybridcoder.proxy.config import ProxyConfig
+from hybridcoder.proxy.connections import guarded_protocol
+from hybridcoder.proxy.state import ProxyState
 from hybridcoder.settings import Settings
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 15.0
 STOP_GRACE_S = 3.0
-
-
-class ProxyStartError(HybridCoderError):
-    """The proxy could not start (port in use, bad address)."""
 
 
 def _has(module: str) -> bool:
@@ -79,6 +77,8 @@ class ProxyServer:
         self._ready = threading.Event()
         self._failure: BaseException | None = None
         self.port = config.port
+        #: The running app's shared state (live control works on it); None before the first start.
+        self.state: ProxyState | None = None
 
     @property
     def url(self) -> str:
@@ -101,14 +101,20 @@ class ProxyServer:
             self.ledger = UsageLedger(self.config.ledger_path, retention_days=retention or None)
             self._watch_budget(self.ledger)
         app = create_app(self.config, ledger=self.ledger)
+        self.state = app.state.proxy
+        self.state.settings = self.settings
+        self.state.budget = self._budget
         # Everything imported and built so far lives as long as the process: keep the
         # cyclic GC from rescanning it (tens of thousands of objects, the SDKs' types
         # included) in every full collection, which would show up as latency spikes.
         gc.freeze()
+        # Connections that never complete a request are closed after header_timeout_s, and
+        # the longest-waiting ones make room when too many wait (connections.py).
+        protocol = guarded_protocol(http_kind(), header_timeout_s=self.config.header_timeout_s)
         uv_config = uvicorn.Config(
             app, host=self.config.host, port=self.port, log_config=None, access_log=False,
-            loop=event_loop_kind(), http=http_kind(), lifespan="on", server_header=False, proxy_headers=False,
-            date_header=False, timeout_graceful_shutdown=int(STOP_GRACE_S),
+            loop=event_loop_kind(), http=protocol, lifespan="on", server_header=False, proxy_headers=False,
+            date_header=False, timeout_graceful_shutdown=int(STOP_GRACE_S), timeout_keep_alive=5,
         )
         self._server = uvicorn.Server(uv_config)
         self._ready.clear()
@@ -195,9 +201,12 @@ class ProxyServer:
         if self.ledger is not None:
             self.ledger.close()
             self.ledger = None
-        if self._budget is not None:
-            self._budget.close()
-            self._budget = None
+        budget = self.state.budget if self.state is not None else self._budget  # live control may add one
+        if budget is not None:
+            budget.close()
+        if self.state is not None:
+            self.state.budget = None
+        self._budget = None
         self._thread = None
         self._server = None
 

@@ -28,7 +28,7 @@ import time
 from typing import Any
 
 from hybridcoder.proxy.backends.base import Usage
-from hybridcoder.proxy.errors import BadRequest, UpstreamError, UpstreamRateLimited
+from hybridcoder.proxy.errors import BadRequest, UpstreamError, UpstreamOverloaded, UpstreamRateLimited
 from hybridcoder.proxy.tool_arguments import arguments_object
 
 #: Sent as ``max_tokens`` when the client sets none (the API requires it). Large enough
@@ -322,8 +322,8 @@ def stream_error(error: dict[str, Any] | None) -> UpstreamError:
     kind = str(error.get("type") or "api_error")
     message = str(error.get("message") or kind)
     if kind == "overloaded_error":
-        return UpstreamRateLimited(f"Anthropic is overloaded right now ({message}).", cause="cloud_overloaded",
-                                   status=503)
+        return UpstreamOverloaded(f"Anthropic is overloaded right now ({message}); try again shortly.",
+                                  cause="cloud_overloaded")
     if kind == "rate_limit_error":
         return UpstreamRateLimited(f"Anthropic is rate limiting requests ({message}).",
                                    cause="cloud_rate_limited")

@@ -28,17 +28,35 @@ _TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a bo
                int: "an integer", float: "a number"}
 
 
+#: Deepest nesting of objects and arrays a body may have: what orjson, which re-encodes
+#: every body the proxy forwards (for Ollama, Anthropic and OpenAI-compatible servers;
+#: offload.encode_json), can write. It is the one limit: a deeper body is refused with
+#: the same 400 (``too_deep``) wherever it is noticed — when parsing (orjson reads up to
+#: 1,024 levels) or when re-encoding — never a 500. Checking it up front would mean
+#: walking every body (~90 µs for a 30k-token agent request) for a case no real client
+#: sends; the re-encoding notices it for free. Native /api passthrough bodies are not
+#: re-encoded, so Ollama judges those itself.
+MAX_JSON_DEPTH = 254
+
+
 def parse_json(body: bytes) -> dict[str, Any]:
     if not body:
         raise BadRequest("The request body is empty; send a JSON object.", code="empty_body")
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc) or "recursion" in str(exc).lower():
+            raise too_deep() from None
         reason = str(exc).split(":", 1)[0]
         raise BadRequest(f"The request body is not valid JSON ({reason}).", code="invalid_json") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.", code="invalid_json")
     return data
+
+
+def too_deep() -> BadRequest:
+    return BadRequest(f"The request body is nested more than {MAX_JSON_DEPTH} levels deep (objects and arrays); "
+                      "flatten the schema or tool parameters.", code="too_deep")
 
 
 def _kind(value: Any) -> str:

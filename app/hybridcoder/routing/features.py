@@ -18,6 +18,7 @@ This module must never log, store or return prompt text: features are numbers
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 from collections.abc import Iterable, Mapping
@@ -177,6 +178,21 @@ class Features:
     #: Which entries of the (public, fixed) word lists matched, as a 20-bit hash; 0 = none.
     #: Lets learning tell "add type hints" from "explain" without keeping any text.
     intent: int = 0
+    #: The instruction asks a question (a "?" in the user's own words, any script's question mark).
+    question: int = 0
+    #: Cline's plan mode ("# Current Mode / PLAN MODE"): the answer is prose, not file edits.
+    plan_mode: int = 0
+    #: Tools offered that change things (write or edit a file, run a command).
+    write_tools: int = 0
+    #: The last message is a tool result: the model is in the middle of a tool-using task.
+    pending_tool_result: int = 0
+    #: Hashed word n-grams of the user's instruction (words, pairs, opening words) and of the user's rules
+    #: (:func:`term_hash`), sorted; numbers, not text, and never recorded (see :meth:`numbers`).
+    terms: tuple[int, ...] = ()
+    #: Hashed names the instruction mentions (CamelCase, Capitalised mid-sentence, with a version or
+    #: a sigil: "Leptos", "useTask$", "Bevy 0.15"), for "has the router seen this name before";
+    #: numbers, not text, never recorded.
+    names: tuple[int, ...] = ()
     #: "cloud" / "local" when the last user message starts with @cloud / @local.
     override: str | None = None
 
@@ -198,7 +214,7 @@ class Features:
 
 
 _KINDS: tuple[Kind, ...] = ("autocomplete", "chat", "edit", "agent", "embed")
-_NUMERIC_FIELDS = tuple(f.name for f in fields(Features) if f.name not in ("kind", "override"))
+_NUMERIC_FIELDS = tuple(f.name for f in fields(Features) if f.name not in ("kind", "override", "terms", "names"))
 
 
 def extract_features(body: Mapping[str, Any], endpoint: str = "/v1/chat/completions") -> Features:
@@ -211,6 +227,34 @@ def extract_features(body: Mapping[str, Any], endpoint: str = "/v1/chat/completi
     if endpoint in FIM_ENDPOINTS or endpoint == "/api/generate":
         return _completion_features(body, endpoint)
     return _chat_features(body)
+
+
+def request_terms(body: Mapping[str, Any], endpoint: str = "/v1/chat/completions") -> set[str]:
+    """The term strings behind ``extract_features(body, endpoint).terms`` (training and explaining
+    only: the request path carries just their hashes)."""
+    if not isinstance(body, Mapping):
+        return set()
+    endpoint = endpoint.rstrip("/") or endpoint
+    if endpoint in EMBED_ENDPOINTS:
+        return set()
+    if endpoint in FIM_ENDPOINTS or endpoint == "/api/generate":
+        if extract_features(body, endpoint).kind == "autocomplete":
+            return set()
+        prompt, system = body.get("prompt"), body.get("system")
+        return term_strings(_instruction_text(prompt if isinstance(prompt, str) else ""),
+                            _user_rules(system if isinstance(system, str) else "")[1])
+    messages = body.get("messages")
+    system_parts = [body["system"]] if isinstance(body.get("system"), str) else []
+    last_user = ""
+    for message in messages if isinstance(messages, list) else []:
+        if not isinstance(message, dict):
+            continue
+        text = _content_text(message.get("content"))[0]
+        if message.get("role") in ("system", "developer"):
+            system_parts.append(text)
+        elif message.get("role") == "user" and not text.startswith(AIDER_EXAMPLES_END):
+            last_user = text
+    return term_strings(_instruction_text(last_user), _user_rules("\n".join(system_parts))[1])
 
 
 def _completion_features(body: Mapping[str, Any], endpoint: str) -> Features:
@@ -229,17 +273,21 @@ def _completion_features(body: Mapping[str, Any], endpoint: str) -> Features:
         return Features(kind="autocomplete", prompt_tokens=tokens, last_user_tokens=tokens, turns=1)
     system = body.get("system")
     system_text = system if isinstance(system, str) else ""
-    words = _word_signals(_instruction_text(prompt_text))
+    instruction = _instruction_text(prompt_text)
+    words = _word_signals(instruction)
+    rules, rules_text = _user_rules(system_text)
     return Features(
         kind="chat",
         prompt_tokens=tokens + len(system_text) // CHARS_PER_TOKEN,
         system_tokens=len(system_text) // CHARS_PER_TOKEN,
         last_user_tokens=tokens,
         files=len(_files_in(prompt_text)),
-        rules=_count_rules(system_text),
+        rules=rules,
         turns=1,
         messages=1,
         code_blocks=prompt_text.count("```") // 2,
+        terms=instruction_terms(instruction, rules_text),
+        names=instruction_names(instruction, prompt_text),
         **words,
     )
 
@@ -312,22 +360,39 @@ def _chat_features(body: Mapping[str, Any]) -> Features:
     else:
         kind = "chat"
     instruction = _instruction_text(last_user or "")
+    rules, rules_text = _user_rules(system_text)
+    last_role = last_message_role(messages)
     return Features(
         kind=kind,
         prompt_tokens=(total_chars + tool_chars) // CHARS_PER_TOKEN,
         system_tokens=len(system_text) // CHARS_PER_TOKEN,
         last_user_tokens=len(last_user or "") // CHARS_PER_TOKEN,
         files=len(files),
-        rules=_count_rules(system_text),
+        rules=rules,
         turns=turns,
         messages=len(messages),
         tools=tool_count,
         tool_messages=tool_messages,
         images=images,
         code_blocks=fences // 2,
+        plan_mode=1 if last_user and _in_plan_mode(last_user) else 0,
+        write_tools=_write_tool_count(tools) if tool_count else 0,
+        pending_tool_result=1 if last_role == "tool" or (
+            last_role == "user" and last_user is not None and _is_tool_result_text(last_user)) else 0,
+        terms=instruction_terms(instruction, rules_text),
+        names=instruction_names(instruction, last_user or ""),
         override=_override_word(last_user_raw),
         **_word_signals(instruction),
     )
+
+
+def last_message_role(messages: list[Any]) -> str:
+    """The role of the last message ("" when there is none)."""
+    for message in reversed(messages):
+        if isinstance(message, dict):
+            role = message.get("role")
+            return role if isinstance(role, str) else ""
+    return ""
 
 
 def _content_text(content: Any) -> tuple[str, int]:
@@ -522,7 +587,12 @@ def _add_tool_call_paths(call: Any, found: set[str]) -> None:
 
 
 def _count_rules(system_text: str) -> int:
-    """Rule-like lines the *user* added to the system prompt.
+    """Rule-like lines the *user* added to the system prompt (see :func:`_user_rules`)."""
+    return _user_rules(system_text)[0]
+
+
+def _user_rules(system_text: str) -> tuple[int, str]:
+    """(rule-like lines the *user* added to the system prompt, the text of their section).
 
     Each client's own system prompt is full of numbered steps and "Always/Never"
     lines (Cline's RULES section, aider's edit-format steps, Continue's
@@ -531,7 +601,7 @@ def _count_rules(system_text: str) -> int:
     SDK script) the whole system prompt is the user's.
     """
     if not system_text:
-        return 0
+        return 0, ""
     for marker in USER_RULES_AFTER:
         index = system_text.rfind(marker)
         if index >= 0:
@@ -539,7 +609,7 @@ def _count_rules(system_text: str) -> int:
             break
     else:
         if system_text.startswith(CLIENT_ONLY_SYSTEM):
-            return 0
+            return 0, ""
     # Only the tail is searched: user rules come last, and it bounds the cost on 50 KB
     # agent prompts. Inside it, counting starts at the last rules heading.
     tail = system_text[-RULES_SCAN_CHARS:]
@@ -549,7 +619,187 @@ def _count_rules(system_text: str) -> int:
         if index > start:
             start = index
     section = tail[start:] if start >= 0 else tail
-    return len(_RULE_LINE.findall("\n" + section))
+    return len(_RULE_LINE.findall("\n" + section)), section
+
+
+def _in_plan_mode(last_user: str) -> bool:
+    """Cline's environment details end with "# Current Mode" and PLAN MODE or ACT MODE."""
+    index = last_user.rfind("# Current Mode")
+    return index >= 0 and "PLAN MODE" in last_user[index:index + 40]
+
+
+#: Words in a tool's name that say it changes something (files, the shell) rather than reads.
+_WRITE_TOOL_WORDS = ("write", "edit", "replace", "create", "command", "shell", "bash", "exec", "run",
+                     "apply", "delete", "move", "patch", "insert")
+_WRITE_TOOLS_CACHE: dict[tuple[str, ...], int] = {}
+
+
+def _write_tool_count(tools: list[Any]) -> int:
+    """Tools offered that change files or run commands (cached by the tool names, like their size)."""
+    names = tuple(
+        str(tool.get("function", tool).get("name", "")) if isinstance(tool, dict)
+        and isinstance(tool.get("function", tool), dict) else "" for tool in tools
+    )
+    cached = _WRITE_TOOLS_CACHE.get(names)
+    if cached is None:
+        cached = sum(1 for name in names if any(word in name.lower() for word in _WRITE_TOOL_WORDS))
+        if len(_WRITE_TOOLS_CACHE) >= _TOOLS_CACHE_MAX:
+            _WRITE_TOOLS_CACHE.clear()
+        _WRITE_TOOLS_CACHE[names] = cached
+    return cached
+
+
+def _is_tool_result_text(text: str) -> bool:
+    """Cline's XML-tools mode sends tool results as user text: "[read_file for 'a.py'] Result:"."""
+    return text.startswith("[") and "] Result:" in text[:300]
+
+
+# --- terms: what the user asked, as hashed n-grams ------------------------------------------------
+
+#: Hash space of the terms: 2^24 buckets, so a request's ~100 terms rarely collide with one of the
+#: few thousand the model keeps (which would show a wrong word among the reasons).
+TERM_BUCKETS = 1 << 24
+_TERM_MASK = TERM_BUCKETS - 1
+#: Characters of the instruction read for terms (head and tail) and of the user's rules.
+_TERM_HEAD = 1000
+_TERM_TAIL = 500
+_RULES_TERM_CHARS = 2000
+#: Words of the instruction turned into word n-grams, and words (4+ letters) into character 4-grams.
+_TERM_WORDS = 160
+_CHAR_GRAM_WORDS = 60
+_TERM_WORD = re.compile(r"[a-z0-9_$#+]+")
+_TERM_WORD_BYTES = re.compile(rb"[a-z0-9_$#+]+")
+_CRC_W, _CRC_B, _CRC_F, _CRC_R = (zlib.crc32(prefix) for prefix in (b"w:", b"b:", b"f:", b"r:"))
+#: Words at the start of the instruction that also count as "opening" terms.
+_OPENING_WORDS = 3
+#: Character 4-grams of longer words: off. Leave-one-source-out evaluation (scripts/eval_router.py)
+#: scored them worse: they memorise one source's identifiers and code words instead of the task.
+_CHAR_GRAMS = False
+#: A rule line: a bullet, a numbered item or an "Always/Never ..." sentence, up to its end.
+_RULE_LINE_TEXT = re.compile(
+    r"\n[ \t]*(?:[-*•]|\d{1,3}[.)]|(?=(?:Always|Never|Do not|Don't|You must|Must)\b))[ \t]*(\S[^\n]*)")
+
+
+def term_hash(term: str) -> int:
+    """A stable bucket for a term string (the same in every process; Python's hash() is not)."""
+    return zlib.crc32(term.encode()) & _TERM_MASK
+
+
+def term_strings(instruction: str, rules_text: str = "") -> set[str]:
+    """The n-grams the scorer reads: words ("w:"), word pairs ("b:") and the opening words ("f:")
+    of the instruction, and words of the user's rule lines ("r:"); character 4-grams of longer
+    words ("c:") when ``_CHAR_GRAMS`` is on. Bounded: long texts are cut to their head and tail."""
+    out: set[str] = set()
+    if instruction:
+        text = instruction.lower()
+        if len(text) > _TERM_HEAD + _TERM_TAIL:
+            text = text[:_TERM_HEAD] + " " + text[-_TERM_TAIL:]
+        words = [w for w in _TERM_WORD.findall(text) if len(w) > 1][:_TERM_WORDS]
+        if words:
+            out.update(["w:" + w for w in words])
+            # How the ask opens says most about the task ("explain", "write tests", "fix", "what").
+            out.update(["f:" + w for w in words[:_OPENING_WORDS]])
+            out.update(["b:" + a + " " + b for a, b in itertools.pairwise(words)])
+            seen = 0 if _CHAR_GRAMS else _CHAR_GRAM_WORDS
+            for word in dict.fromkeys(words):
+                if seen >= _CHAR_GRAM_WORDS:
+                    break
+                if len(word) < 4 or word.isdigit():
+                    continue
+                padded = "<" + word + ">"
+                out.update(["c:" + padded[i:i + 4] for i in range(len(padded) - 3)])
+                seen += 1
+                if seen >= _CHAR_GRAM_WORDS:
+                    break
+    if rules_text:
+        # Only the rule lines themselves: a one-line "You are a helpful assistant" says nothing
+        # about the task, and every client or script words it differently.
+        lines = "\n".join(_RULE_LINE_TEXT.findall("\n" + rules_text[-_RULES_TERM_CHARS:]))
+        out.update(["r:" + w for w in _TERM_WORD.findall(lines.lower()) if len(w) > 1])
+    return out
+
+
+#: A name-like token: CamelCase or internal capitals ("SwiftData", "useTask$"), a capitalised word
+#: (checked not to start a sentence), a word with a sigil or a dotted suffix ("$state", "alpine.js").
+_NAME_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.$][A-Za-z0-9$]*)?")
+_NAMES_CHARS = 1200
+_FILE_SUFFIXES = frozenset(
+    ["py", "pyi", "ts", "tsx", "js", "jsx", "mjs", "rs", "go", "java", "kt", "rb", "php", "cs", "c", "h", "cpp", "hpp", "swift", "json", "yaml", "yml", "toml", "md", "txt", "sh", "sql", "html", "css", "scss", "vue", "svelte", "lock", "cfg", "ini", "env", "xml", "csv", "log"])
+
+
+def name_strings(instruction: str, context: str = "") -> list[str]:
+    """The names :func:`instruction_names` hashes, lower-cased ("n:leptos"); for training and tests.
+
+    ``context``: the whole message the instruction came from; a name that also occurs in its
+    attached code is the user's own identifier and is left out.
+    """
+    out: list[str] = []
+    text = instruction[:_NAMES_CHARS]
+    for match in _NAME_TOKEN.finditer(text):
+        token = match.group().rstrip(".")
+        start = match.start()
+        if len(token) < 3:
+            continue
+        inner_caps = any(c.isupper() for c in token[1:])
+        if "." in token and (token.rsplit(".", 1)[1].lower() in _FILE_SUFFIXES or text[start - 1:start] in "/\\"):
+            continue  # a file name or path ("app.py", "src/x.ts"), not a library
+        sigil = "$" in token or "." in token
+        capital = token[0].isupper()
+        if not (inner_caps or sigil or capital) or token.isupper():  # SQL, API, JSON: acronyms
+            continue
+        base = token.split(".", 1)[0].rstrip("$")
+        if context and len(base) >= 3 and context.count(base) > text.count(base):
+            continue  # also in the attached code: the user's own identifier, not a framework
+        if capital and not inner_caps and not sigil:
+            # A capital that only starts a sentence (or the text) is not a name.
+            before = text[:start].rstrip(" \t\"'(`*")
+            if not before or before[-1] in ".!?:\n":
+                continue
+        out.append("n:" + token.lower())
+    return out
+
+
+def instruction_names(instruction: str, context: str = "") -> tuple[int, ...]:
+    """Hashes of :func:`name_strings` (sorted, distinct)."""
+    if not instruction:
+        return ()
+    return tuple(sorted({term_hash(name) for name in name_strings(instruction, context)}))
+
+
+def instruction_terms(instruction: str, rules_text: str = "") -> tuple[int, ...]:
+    """:func:`term_strings` hashed (:func:`term_hash`) and sorted: what :class:`Features` carries.
+
+    The same hashes as ``{term_hash(t) for t in term_strings(...)}`` (a test holds them equal),
+    computed on bytes with CRC continuation (``crc32(word, crc32(b"w:"))`` is the CRC of
+    ``b"w:" + word``) so no term string is built: this runs on every routed request.
+    """
+    if not instruction and not rules_text:
+        return ()
+    if _CHAR_GRAMS:
+        return tuple(sorted({term_hash(term) for term in term_strings(instruction, rules_text)}))
+    crc = zlib.crc32
+    out: set[int] = set()
+    add = out.add
+    if instruction:
+        text = instruction.lower()
+        if len(text) > _TERM_HEAD + _TERM_TAIL:
+            text = text[:_TERM_HEAD] + " " + text[-_TERM_TAIL:]
+        words = [w for w in _TERM_WORD_BYTES.findall(text.encode()) if len(w) > 1][:_TERM_WORDS]
+        previous = b""
+        for index, word in enumerate(words):
+            add(crc(word, _CRC_W))
+            if index < _OPENING_WORDS:
+                add(crc(word, _CRC_F))
+            if index:
+                add(crc(previous + b" " + word, _CRC_B))
+            previous = word
+    if rules_text:
+        lines = "\n".join(_RULE_LINE_TEXT.findall("\n" + rules_text[-_RULES_TERM_CHARS:]))
+        for word in _TERM_WORD_BYTES.findall(lines.lower().encode()):
+            if len(word) > 1:
+                add(crc(word, _CRC_R))
+    mask = _TERM_MASK
+    return tuple(sorted({h & mask for h in out}))
 
 
 def _looks_like_edit(system_text: str, last_user: str) -> bool:
@@ -631,6 +881,7 @@ def _word_signals(instruction: str) -> dict[str, Any]:
         "instruction_words": len(tokens),
         "clauses": instruction.count(",") + instruction.count(";"),
         "identifiers": _count_identifiers(instruction),
+        "question": 1 if ("?" in instruction or "？" in instruction) else 0,
         "versions": len(_VERSION.findall(instruction)),
         "intent": intent,
     }
@@ -748,4 +999,4 @@ def override_pattern() -> re.Pattern[str]:
 _LEXICON = _lexicon(LOCAL_INTENT, CLOUD_INTENT, AMBIGUOUS, NICHE_TERMS)
 _EMPTY_WORDS: dict[str, Any] = dict.fromkeys(
     ("requirements", "local_words", "cloud_words", "ambiguous_words", "niche_words", "instruction_words",
-     "clauses", "identifiers", "versions", "intent"), 0)
+     "clauses", "identifiers", "versions", "intent", "question"), 0)

@@ -5,17 +5,21 @@ cloud" is a labelled example ("this request needed the cloud"). The
 :class:`Learner` turns them into a logit offset the scorer adds:
 
 - a *bucket* term: requests are grouped into coarse kinds (request kind, size
-  class, file count, rule class, tools, word signals); one escalation in a bucket
-  pushes that bucket strongly cloud-wards, so the same kind of request goes to the
-  cloud first next time;
+  class, file count, rule class, tools, word signals). A kind moves only after
+  several consistent escalations (:data:`MIN_EVENTS`): one repeat, one flaky
+  answer or one unlucky afternoon does not send a whole kind of work to the cloud.
+  Local answers of that kind that were *not* regenerated count against it;
 - a small *global* term: an online logistic update of per-feature deltas, so
-  similar-but-not-identical requests lean cloud-wards too.
+  similar-but-not-identical requests lean cloud-wards too; one event moves it by at
+  most :data:`GLOBAL_RATE` logits.
 
-Bounded: each bucket's offset and each delta are capped, the total offset is
-capped, and everything decays with a half-life, so one bad afternoon does not send
-everything to the cloud for ever. Reversible: :meth:`Learner.reset` ("Reset
-learning" in settings) forgets everything. Persisted as small JSON in
-``app_paths().state_dir / "routing_learning.json"``.
+Bounded: each event's weight, each bucket's offset and each delta are capped, and
+everything fades with a half-life of days (:data:`HALF_LIFE_S`). Reversible:
+:meth:`Learner.reset` ("Reset learning") forgets everything. Explainable:
+:meth:`Learner.stats` says which kinds moved, from which events, and how many
+failed-local round trips that avoided. Persisted as small JSON in
+``app_paths().state_dir / "routing_learning.json"``; the proxy does not learn while
+no cloud is configured (proxy/state.py).
 
 Availability failures (Ollama not running, model not pulled) are not examples: they
 say nothing about the request, and learning from them would move routine work to
@@ -43,7 +47,9 @@ from hybridcoder.routing.features import Features
 log = logging.getLogger(__name__)
 
 STATE_FILE = "routing_learning.json"
-STATE_VERSION = 1
+#: Version 2 changed the bucket rule (several events before a kind moves); version-1 state, which one
+#: repeat could tip, is dropped on load.
+STATE_VERSION = 2
 
 #: How much each cause says "this needed the cloud" (0 = not an example).
 CAUSE_WEIGHTS: dict[str, float] = {
@@ -61,16 +67,23 @@ CAUSE_WEIGHTS: dict[str, float] = {
     "local_model_missing": 0.0,
     "local_not_loaded": 0.0,
 }
-#: Logit added to a bucket per (weighted) escalation, and its cap.
-BUCKET_STEP = 6.0
+#: Escalations of one kind (weighted, faded) before that kind leans to the cloud at all.
+MIN_EVENTS = 3
+#: Logit added per escalation beyond the first MIN_EVENTS - 1, and the cap on a bucket's offset.
+BUCKET_STEP = 4.0
 BUCKET_CAP = 8.0
-#: Online update of the global deltas: learning rate, per-delta cap, cap on their total effect.
-GLOBAL_RATE = 0.3
-DELTA_CAP = 0.75
-GLOBAL_CAP = 0.75
-#: Old escalations fade: half-life of every learned number.
-HALF_LIFE_S = 21 * 24 * 3600.0
+#: A local answer of a learned kind that went out whole takes this much weight back (ten of them undo one
+#: escalation; the answer a user then regenerates also counted here, so it must stay small).
+SUCCESS_WEIGHT = 0.1
+#: Online update of the global deltas: learning rate (the most one event moves it), caps.
+GLOBAL_RATE = 0.1
+DELTA_CAP = 0.5
+GLOBAL_CAP = 0.5
+#: Old escalations fade: half-life of every learned number (a kind that moved comes back in days).
+HALF_LIFE_S = 3 * 24 * 3600.0
 MAX_BUCKETS = 512
+#: Recent events kept for ``routing status`` (numbers and kinds only, never text).
+MAX_EVENTS = 50
 
 
 def bucket_key(f: Features) -> str:
@@ -112,11 +125,15 @@ class Learner:
         self.enabled = enabled
         self.autosave = autosave
         self._lock = threading.Lock()
+        #: Held from snapshot to write, so files land in snapshot order: a save that started
+        #: before a reset can never put the forgotten state back after it.
+        self._save_lock = threading.Lock()
         self._buckets: dict[str, list[float]] = {}  # key -> [decayed weight, last update ts]
         self._deltas: dict[str, float] = {}
         self._deltas_ts = 0.0
         self.examples = 0
         self.avoided_round_trips = 0
+        self._events: list[list[Any]] = []  # [ts, cause, bucket key]
         self._load()
 
     # --- request path (no disk, no locks held long) ------------------------------------------
@@ -129,7 +146,7 @@ class Learner:
         offset = 0.0
         entry = self._buckets.get(bucket_key(features))
         if entry is not None:
-            offset += min(BUCKET_CAP, BUCKET_STEP * entry[0] * _decay(now - entry[1]))
+            offset += bucket_offset(entry[0] * _decay(now - entry[1]))
         if self._deltas:
             x = learner_vector(features)
             global_term = sum(self._deltas.get(name, 0.0) * value for name, value in x.items())
@@ -161,7 +178,9 @@ class Learner:
             key = bucket_key(f)
             entry = self._buckets.get(key)
             current = entry[0] * _decay(now - entry[1]) if entry else 0.0
-            self._buckets[key] = [min(current + weight, BUCKET_CAP / BUCKET_STEP), now]
+            self._buckets[key] = [min(current + min(weight, 1.0), MAX_BUCKET_WEIGHT), now]
+            self._events.append([now, outcome, key])
+            del self._events[:-MAX_EVENTS]
             if len(self._buckets) > MAX_BUCKETS:
                 oldest = min(self._buckets, key=lambda k: self._buckets[k][1])
                 del self._buckets[oldest]
@@ -183,6 +202,38 @@ class Learner:
             self.save()
         return True
 
+    @property
+    def has_learned(self) -> bool:
+        """Any kind with escalations on record (a cheap check before per-request work)."""
+        return bool(self._buckets)
+
+    def observe_success(self, features: Mapping[str, float] | Features, now: float | None = None) -> bool:
+        """A local answer of this kind was kept (not regenerated): evidence against escalating the kind.
+
+        Cheap when nothing was learned for the kind (no file write, no lock). Returns
+        True when a learned kind was weakened.
+        """
+        if not self.enabled or not self._buckets:
+            return False
+        try:
+            f = features if isinstance(features, Features) else Features.from_numbers(features)
+        except (TypeError, ValueError):
+            return False
+        key = bucket_key(f)
+        if key not in self._buckets:
+            return False
+        now = time.time() if now is None else now
+        with self._lock:
+            entry = self._buckets.get(key)
+            if entry is None:
+                return False
+            weight = entry[0] * _decay(now - entry[1]) - SUCCESS_WEIGHT
+            if weight <= 0:
+                del self._buckets[key]
+            else:
+                self._buckets[key] = [weight, now]
+        return True
+
     def reset(self) -> None:
         """Forget everything learned ("Reset learning"); the counter of avoided round trips too."""
         with self._lock:
@@ -191,22 +242,51 @@ class Learner:
             self._deltas_ts = 0.0
             self.examples = 0
             self.avoided_round_trips = 0
+            self._events.clear()
         self.save()
 
-    def stats(self) -> dict[str, Any]:
-        """For the dashboard and settings page."""
+    def stats(self, now: float | None = None) -> dict[str, Any]:
+        """What was learned, for ``routing status``, the dashboard and the settings page.
+
+        ``classes``: each kind of request with escalations on record, strongest first —
+        its faded weight, the logit offset it gives now (0 until :data:`MIN_EVENTS`),
+        and the causes of its events. ``by_cause``: the recent events by cause.
+        """
+        now = time.time() if now is None else now
         with self._lock:
+            causes: dict[str, dict[str, int]] = {}
+            by_cause: dict[str, int] = {}
+            for _, cause, key in self._events:
+                causes.setdefault(key, {})
+                causes[key][cause] = causes[key].get(cause, 0) + 1
+                by_cause[cause] = by_cause.get(cause, 0) + 1
+            classes: list[dict[str, Any]] = []
+            for key, (weight, ts) in self._buckets.items():
+                faded = weight * _decay(now - ts)
+                classes.append({"kind": key, "weight": round(faded, 3), "offset": round(bucket_offset(faded), 3),
+                                "moved": bucket_offset(faded) > 0, "causes": causes.get(key, {}),
+                                "last": ts})
+            classes.sort(key=lambda c: -float(c["weight"]))
             return {
                 "enabled": self.enabled,
                 "examples": self.examples,
                 "buckets": len(self._buckets),
+                "moved": sum(1 for c in classes if c["moved"]),
+                "classes": classes[:20],
+                "by_cause": by_cause,
                 "avoided_round_trips": self.avoided_round_trips,
+                "min_events": MIN_EVENTS,
+                "half_life_days": HALF_LIFE_S / 86400,
             }
 
     # --- persistence -------------------------------------------------------------------------
 
     def save(self) -> None:
         """Write the state atomically; a failure is logged, never raised."""
+        with self._save_lock:
+            self._save()
+
+    def _save(self) -> None:
         with self._lock:
             data = {
                 "version": STATE_VERSION,
@@ -216,6 +296,7 @@ class Learner:
                 "buckets": {k: list(v) for k, v in self._buckets.items()},
                 "deltas": dict(self._deltas),
                 "deltas_ts": self._deltas_ts,
+                "events": [list(e) for e in self._events],
             }
         try:
             atomic_write_text(self.path, json.dumps(data, indent=1, sort_keys=True))
@@ -242,9 +323,20 @@ class Learner:
             self._deltas_ts = float(data.get("deltas_ts", 0.0))
             self.examples = int(data.get("examples", 0))
             self.avoided_round_trips = int(data.get("avoided_round_trips", 0))
+            self._events = [[float(e[0]), str(e[1]), str(e[2])] for e in data.get("events", [])][-MAX_EVENTS:]
         except (AttributeError, TypeError, ValueError, IndexError) as exc:
             log.warning("routing learning state at %s malformed (%s); starting fresh", self.path, exc)
             self._buckets, self._deltas = {}, {}
+
+
+MAX_BUCKET_WEIGHT = MIN_EVENTS - 1 + BUCKET_CAP / BUCKET_STEP
+
+
+def bucket_offset(weight: float) -> float:
+    """The logit a kind's (faded) escalation weight adds: nothing until several events, then capped."""
+    if weight < MIN_EVENTS - 0.5:
+        return 0.0
+    return min(BUCKET_CAP, BUCKET_STEP * (weight - (MIN_EVENTS - 1)))
 
 
 def _decay(age_s: float) -> float:

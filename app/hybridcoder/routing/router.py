@@ -67,7 +67,10 @@ def decide_with(
         # them (after the answer has gone out), not on the request path.
         def explain() -> tuple[list[str], str, dict[str, float]]:
             codes = reasons() if callable(reasons) else reasons
-            return codes, sentence_for(route, codes, features, context), features.numbers()
+            # A code may carry detail after a colon ("your_words:migrate|every service"): the
+            # sentence shows it, the recorded codes do not (the ledger never keeps prompt words).
+            sentence = sentence_for(route, codes, features, context)
+            return [code.partition(":")[0] for code in codes], sentence, features.numbers()
 
         return RoutingDecision(
             route="cloud" if route == "cloud" else "local",
@@ -191,7 +194,7 @@ class Router:
             if self.learner is not None:
                 bump = self.learner.adjustment(features)
                 if bump > 0 and score < _cut(context):
-                    score = min(1.0, score + bump / 10.0)
+                    score = min(1.0, score + bump / 8.0)  # 3 events (bump 4) lift a rules score by 0.5
                     if score >= _cut(context) and count:
                         self.learner.note_avoided_round_trip()
                         reasons = ["learned_escalation", *reasons]
@@ -226,10 +229,25 @@ def _default_scorer() -> LogisticScorer | None:
 def sentence_for(route: str, reasons: list[str], features: Features, context: RoutingContext) -> str:
     """One sentence a person can read, built from the most important reason."""
     side = "sent to the cloud" if route == "cloud" else "kept local"
-    top = reasons[0] if reasons else ""
-    phrase = _PHRASES.get(top)
-    text = phrase(features, context) if phrase else _describe(features)
+    top, _, detail = (reasons[0] if reasons else "").partition(":")
+    if top == "your_words" and detail:
+        text = "Your words (" + ", ".join(f"'{word}'" for word in detail.split("|")) + ")"
+    else:
+        phrase = _PHRASES.get(top)
+        text = phrase(features, context) if phrase else _describe(features)
+        words = next((r.partition(":")[2] for r in reasons[1:3] if r.startswith("your_words:")), "")
+        if words:
+            text += " and your words (" + ", ".join(f"'{word}'" for word in words.split("|")) + ")"
     return f"{text}: {side}."
+
+
+def describe_reason(reason: str, features: Features, context: RoutingContext) -> str:
+    """One reason code in words ("many_files" → "Reasoning across 4 files"), for ``explain`` and the app."""
+    top, _, detail = reason.partition(":")
+    if top == "your_words" and detail:
+        return "Your words: " + ", ".join(f"'{word}'" for word in detail.split("|"))
+    phrase = _PHRASES.get(top)
+    return phrase(features, context) if phrase else top.replace("_", " ").capitalize()
 
 
 def _describe(f: Features) -> str:
@@ -271,6 +289,7 @@ _PHRASES: dict[str, Callable[[Features, RoutingContext], str]] = {
     "ambiguous": lambda f, c: "The request is short and open-ended",
     "many_requirements": lambda f, c: f"A specification with {f.requirements} requirements",
     "learned_escalation": lambda f, c: "Similar requests needed the cloud before",
+    "task_escalated": lambda f, c: "This task already needed the cloud, so the rest of it stays there",
     "single_file_edit": lambda f, c: "Single-file edit",
     "routine_task": lambda f, c: "Routine task (explain, test, boilerplate, refactor or docs)",
     "routine_chat": lambda f, c: "Routine question",
@@ -283,4 +302,11 @@ _PHRASES: dict[str, Callable[[Features, RoutingContext], str]] = {
     "long_instruction": lambda f, c: f"A long, detailed instruction ({f.instruction_words} words)",
     "edit_request": lambda f, c: "Edit request",
     "chat_request": lambda f, c: "Open question",
+    "open_question": lambda f, c: "Open question",
+    "your_words": lambda f, c: "What you asked for",
+    "one_step": lambda f, c: f"Tools are offered ({f.tools}), but the ask needs one answer, not a tool loop",
+    "read_only_tools": lambda f, c: "Only read-only tools are offered",
+    "plan_mode": lambda f, c: "Plan mode: the answer is prose, not file edits",
+    "no_context": lambda f, c: "No code is attached to work from",
+    "plain_question": lambda f, c: "A plain question",
 }

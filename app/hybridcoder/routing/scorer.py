@@ -1,18 +1,29 @@
-"""The learned scorer: logistic regression over request features, weights loaded from data.
+"""The learned scorer: a calibrated linear model over the user's words and a few bounded signals.
 
-``P(cloud needed) = sigmoid(bias + sum(w_i * x_i) + offset)`` where ``x`` is
-:func:`feature_vector` (a few dozen numbers derived from :class:`Features` and the
-local context window) and ``offset`` is this user's learned adjustment. The
-weights live in ``resources/routing_weights.json`` (fitted offline by
-``scripts/train_router.py`` on the training split of ``tests/data/routing/``) with
-their source and date, so they change without code changing.
+``P(cloud needed) = sigmoid(a * z + b + offset)`` with
+``z = bias + sum(w_i * x_i) + sum(t_h for each term h of the request)``:
 
-Why logistic regression: it is transparent (each feature's contribution
-``w_i * x_i`` is the reason the decision gives), it runs in a few microseconds in
-pure Python, and it is calibrated enough for a slider to move its threshold.
+- ``x`` (:func:`feature_values`): a few bounded, log-scaled signals: request kind, tools offered
+  and whether a tool-using task is under way, size against the local window, files, rules,
+  conversation depth, how long and how enumerated the instruction is;
+- the terms: hashed word, word-pair and character n-grams of the user's own instruction and of
+  the rules they added (:func:`hybridcoder.routing.features.term_strings`). They tell "explain
+  this function" from "migrate every service" whatever framework names appear, and replace the
+  hand-written word lists of the first learned scorer;
+- ``a, b``: Platt calibration fitted on out-of-fold scores of the training sources, so the
+  settings slider moves a threshold on a probability-like number;
+- ``offset``: this user's learned adjustment (routing/learning.py).
 
-This module never touches the network, never imports numpy, and never raises on
-the request path: a missing or broken weights file means "use the rules".
+Weights, term weights (with one readable n-gram per kept term, for reasons), calibration and
+their source live in ``resources/routing_weights.json``, fitted offline by
+``scripts/train_router.py`` on every labelled source in ``tests/data/routing/``.
+
+Why a linear model: each signal's contribution is the reason the decision gives ("your words:
+'migrate', 'across services'", "Agent loop with 4 tool calls so far"), it runs in tens of
+microseconds in pure Python, and it is trained in seconds.
+
+This module never touches the network, never imports numpy, never keeps prompt text (term
+names in the weights file come from the public training data) and never raises on the request path.
 """
 
 from __future__ import annotations
@@ -23,124 +34,136 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from hybridcoder.paths import resources_dir
+from hybridcoder.resource_files import ResourceError, read_resource_json, resource_path
 from hybridcoder.routing.decision import RoutingContext
 from hybridcoder.routing.features import Features
 
 log = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "routing_weights.json"
+FORMAT = 2
 
 #: Which reason code a feature's contribution stands for (cloud side, local side).
 FEATURE_REASONS: dict[str, tuple[str, str]] = {
-    "kind_agent": ("agent_tools", "agent_tools"),
     "kind_edit": ("edit_request", "single_file_edit"),
     "kind_chat": ("chat_request", "routine_chat"),
-    "log_tokens": ("large_prompt", "short_prompt"),
-    "context_ratio": ("context_overflow", "short_prompt"),
-    "over_window": ("context_overflow", "short_prompt"),
-    "log_files": ("many_files", "few_files"),
-    "files_3plus": ("many_files", "few_files"),
-    "log_rules": ("long_rules", "few_rules"),
-    "rules_over_15": ("long_rules", "few_rules"),
-    "log_turns": ("deep_conversation", "deep_conversation"),
-    "log_tools": ("agent_tools", "agent_tools"),
-    "log_tool_messages": ("tool_history", "tool_history"),
-    "log_requirements": ("many_requirements", "few_requirements"),
-    "local_words": ("routine_task", "routine_task"),
-    "cloud_words": ("cloud_words", "cloud_words"),
-    "ambiguous_words": ("ambiguous", "specific_request"),
-    "niche": ("niche_framework", "niche_framework"),
-    "short_instruction": ("ambiguous", "short_prompt"),
-    "vague": ("ambiguous", "specific_request"),
-    "routine_single": ("routine_task", "routine_task"),
+    "tools_offered": ("agent_tools", "one_step"),
+    "write_tools": ("agent_tools", "read_only_tools"),
+    "plan_mode": ("plan_mode", "plan_mode"),
+    "tool_steps": ("tool_history", "tool_history"),
+    "mid_task": ("tool_history", "tool_history"),
+    "size": ("large_prompt", "short_prompt"),
+    "window_fill": ("context_overflow", "short_prompt"),
+    "beyond_window": ("context_overflow", "short_prompt"),
+    "extra_files": ("many_files", "few_files"),
+    "no_files": ("no_context", "no_context"),
+    "rules": ("long_rules", "few_rules"),
+    "turns": ("deep_conversation", "deep_conversation"),
+    "requirements": ("many_requirements", "few_requirements"),
+    "instruction_length": ("long_instruction", "short_prompt"),
+    "clauses": ("many_requirements", "few_requirements"),
     "identifiers": ("specific_request", "specific_request"),
-    "log_code_blocks": ("many_files", "few_files"),
     "images": ("images", "images"),
-    "log_words": ("long_instruction", "short_prompt"),
-    "log_clauses": ("many_requirements", "few_requirements"),
+    "versions": ("niche_framework", "niche_framework"),
+    "short_instruction": ("ambiguous", "short_prompt"),
+    "question": ("open_question", "plain_question"),
+    "no_instruction": ("ambiguous", "single_file_edit"),
+    "terms": ("your_words", "your_words"),
+    "unfamiliar_names": ("niche_framework", "niche_framework"),
 }
 
-
-#: The names of :func:`feature_values`, in order (the keys of the weights file).
+#: The names of :func:`feature_values`, in order (the keys of the weights file's "weights").
 FEATURE_NAMES: tuple[str, ...] = (
-    "kind_agent",
     "kind_edit",
     "kind_chat",
-    "log_tokens",
-    "context_ratio",
-    "over_window",
-    "log_files",
-    "files_3plus",
-    "log_rules",
-    "rules_over_15",
-    "log_turns",
-    "log_tools",
-    "log_tool_messages",
-    "log_requirements",
-    "local_words",
-    "cloud_words",
-    "ambiguous_words",
-    "niche",
-    "short_instruction",
-    "vague",
-    "routine_single",
+    "tools_offered",
+    "write_tools",
+    "plan_mode",
+    "tool_steps",
+    "mid_task",
+    "size",
+    "window_fill",
+    "beyond_window",
+    "extra_files",
+    "no_files",
+    "rules",
+    "turns",
+    "requirements",
+    "instruction_length",
+    "clauses",
     "identifiers",
-    "log_code_blocks",
     "images",
-    "log_words",
-    "log_clauses",
+    "versions",
+    "short_instruction",
+    "no_instruction",
+    "question",
 )
+
+_LOG = math.log1p
+_CAP_RULES = _LOG(60)
+_CAP_TURNS = _LOG(12)
+_CAP_STEPS = _LOG(40)
+_CAP_REQUIREMENTS = _LOG(16)
+_CAP_CLAUSES = _LOG(24)
 
 
 def feature_values(f: Features, context: RoutingContext) -> tuple[float, ...]:
-    """The model's inputs, in :data:`FEATURE_NAMES` order: bounded, mostly log-scaled, so no
-    single feature explodes. A tuple, not a dict: this runs on every routed request."""
-    log1p = math.log1p
-    window = max(context.local_context, 1)
-    ratio = f.prompt_tokens / window
-    short = 1.0 if 0 < f.instruction_words < 12 else 0.0
-    # A short instruction with no routine-task word and nothing concrete to point at
-    # ("make it better", "fix the bug") leaves the model to guess what is meant.
-    vague = short if not f.local_words and not f.identifiers else 0.0
-    # One routine task on at most one file, no agent loop running: answerable in one reply.
-    routine_single = 1.0 if f.local_words and f.files <= 1 and not f.tool_messages else 0.0
+    """The model's named inputs, in :data:`FEATURE_NAMES` order.
+
+    Every one is bounded (capped, log-scaled), so no single number can decide on its own:
+    a 100k-character file or 40 rules weigh as much as the fitted weight allows, no more.
+    Size counts against the local window with a soft knee, not a step at the labelling
+    threshold. A tuple, not a dict: this runs on every routed request.
+    """
+    log1p = _LOG
+    ratio = f.prompt_tokens / max(context.local_context, 1)
+    words = f.instruction_words
     return (
-        1.0 if f.kind == "agent" else 0.0,  # kind_agent
         1.0 if f.kind == "edit" else 0.0,  # kind_edit
         1.0 if f.kind == "chat" else 0.0,  # kind_chat
-        log1p(f.prompt_tokens) / 10.0,  # log_tokens
-        min(ratio, 2.0),  # context_ratio
-        1.0 if ratio > 0.85 else 0.0,  # over_window
-        log1p(f.files),  # log_files
-        1.0 if f.files >= 3 else 0.0,  # files_3plus
-        log1p(f.rules),  # log_rules
-        1.0 if f.rules > 15 else 0.0,  # rules_over_15
-        log1p(max(f.turns - 1, 0)),  # log_turns
-        log1p(f.tools),  # log_tools
-        log1p(f.tool_messages),  # log_tool_messages
-        log1p(f.requirements),  # log_requirements
-        float(min(f.local_words, 3)),  # local_words
-        float(min(f.cloud_words, 4)),  # cloud_words
-        float(min(f.ambiguous_words, 3)),  # ambiguous_words
-        # A known niche/recent framework, or a "Name 5"-style version pin: version-specific knowledge.
-        float(min(f.niche_words + f.versions, 2)),  # niche
-        short,  # short_instruction
-        vague,  # vague
-        routine_single,  # routine_single
-        float(min(f.identifiers, 3)),  # identifiers
-        log1p(f.code_blocks),  # log_code_blocks
-        float(min(f.images, 3)),  # images
-        log1p(f.instruction_words) / 3.0,  # log_words
-        log1p(f.clauses),  # log_clauses
+        1.0 if f.tools else 0.0,  # tools_offered
+        min(f.write_tools, 4) / 4.0,  # write_tools
+        float(f.plan_mode),  # plan_mode
+        min(log1p(f.tool_messages), _CAP_STEPS) / _CAP_STEPS,  # tool_steps
+        float(f.pending_tool_result),  # mid_task
+        min(log1p(f.prompt_tokens) / 10.0, 1.2),  # size
+        min(ratio, 1.5),  # window_fill
+        min(max(ratio - 0.7, 0.0) * 2.0, 1.0),  # beyond_window (0 below 70 % of the window, 1 from 120 %)
+        # Files beyond the first: one file is the routine case, several that depend on each
+        # other are not (a smooth ramp, 0.5 at three files, 1.0 from five).
+        min(max(f.files - 1, 0), 4) / 4.0,  # extra_files
+        # Nothing to work from: no file and no code block in the conversation.
+        1.0 if f.files == 0 and f.code_blocks == 0 else 0.0,  # no_files
+        min(log1p(f.rules), _CAP_RULES) / _CAP_RULES,  # rules
+        min(log1p(max(f.turns - 1, 0)), _CAP_TURNS) / _CAP_TURNS,  # turns
+        min(log1p(f.requirements), _CAP_REQUIREMENTS) / _CAP_REQUIREMENTS,  # requirements
+        min(log1p(words) / 6.0, 1.0),  # instruction_length (1.0 from ~400 words)
+        min(log1p(f.clauses), _CAP_CLAUSES) / _CAP_CLAUSES,  # clauses
+        min(f.identifiers, 4) / 4.0,  # identifiers
+        float(min(f.images, 3)) / 3.0,  # images
+        float(min(f.versions, 2)) / 2.0,  # versions
+        1.0 if 0 < words < 8 else 0.0,  # short_instruction
+        1.0 if words == 0 else 0.0,  # no_instruction
+        float(f.question),  # question
     )
 
 
+#: Terms a request has before their weights are scaled down: a long instruction has many
+#: n-grams, and each should count less, so length alone does not decide (value 1 / sqrt(n / 60)).
+TERM_NORM = 60.0
+
+
+def term_scale(count: int) -> float:
+    """The value each of a request's ``count`` terms has in the model (1.0 for short instructions)."""
+    return 1.0 if count <= TERM_NORM else math.sqrt(TERM_NORM / count)
+
+
 def feature_vector(f: Features, context: RoutingContext) -> dict[str, float]:
-    """The model's inputs by name (training, tests, reasons)."""
+    """The model's named inputs by name (training, tests, reasons)."""
     return dict(zip(FEATURE_NAMES, feature_values(f, context), strict=True))
 
 
@@ -162,14 +185,30 @@ _REASON_CHECKS: dict[str, Callable[[Features, RoutingContext], bool]] = {
     "few_requirements": lambda f, c: f.requirements < 3 and f.clauses < 3,
     "deep_conversation": lambda f, c: f.turns >= 4,
     "tool_history": lambda f, c: f.tool_messages > 0,
-    "agent_tools": lambda f, c: f.kind == "agent",
-    "routine_task": lambda f, c: f.local_words > 0,
-    "cloud_words": lambda f, c: f.cloud_words > 0,
-    "niche_framework": lambda f, c: f.niche_words + f.versions > 0,
-    "ambiguous": lambda f, c: f.ambiguous_words > 0 or (0 < f.instruction_words < 12 and not f.identifiers),
+    "agent_tools": lambda f, c: f.tools > 0 or f.tool_messages > 0,
+    "one_step": lambda f, c: f.tools > 0 and f.tool_messages == 0,
+    "read_only_tools": lambda f, c: f.tools > 0 and f.write_tools == 0,
+    "plan_mode": lambda f, c: f.plan_mode > 0,
+    "niche_framework": lambda f, c: f.versions > 0 or bool(f.names),
+    "ambiguous": lambda f, c: 0 <= f.instruction_words < 8,
     "long_instruction": lambda f, c: f.instruction_words >= 25,
+    "edit_request": lambda f, c: f.kind == "edit",
+    "single_file_edit": lambda f, c: f.kind == "edit",
+    "chat_request": lambda f, c: f.kind == "chat",
+    "routine_chat": lambda f, c: f.kind == "chat",
+    "images": lambda f, c: f.images > 0,
 }
 
+#: Term names as the weights file keeps them: "w:word", "b:two words", "f:opening-word", "c:<mig",
+#: "r:rule-word".
+#: Shown as "your words": the instruction's words and pairs (rule words have the long_rules reason).
+_READABLE_PREFIXES = ("w:", "b:", "f:")
+#: Words too common to be a reason on their own, even when their weight is not small.
+_DULL_WORDS = frozenset((
+    "a", "an", "the", "this", "that", "these", "those", "it", "its", "is", "are", "be", "to", "of", "in",
+    "on", "for", "with", "and", "or", "my", "me", "i", "you", "your", "we", "our", "can", "could", "would",
+    "should", "please", "do", "does", "how", "what",
+))
 
 _by_value = operator.itemgetter(1)
 
@@ -183,45 +222,92 @@ def sigmoid(z: float) -> float:
 
 @dataclass
 class LogisticScorer:
-    """Weights as data; ``score()`` returns (P(cloud), reason codes most important first)."""
+    """Weights as data; ``probability()`` on the request path, ``score()``/``reasons()`` after it."""
 
     weights: dict[str, float]
     bias: float = 0.0
-    #: Training-set mean of each feature: reasons rank ``w * (x - mean)``, i.e. what makes
-    #: this request different from a typical one, not what every request has.
+    #: Training-set mean of each named feature (and of the summed term weights, under "terms"):
+    #: reasons rank ``w * (x - mean)``, what makes this request differ from a typical one.
     means: dict[str, float] = field(default_factory=dict)
+    #: Term hash -> weight (only the terms training kept).
+    terms: dict[int, float] = field(default_factory=dict)
+    #: Term hash -> the n-gram it stood for in the training data (for readable reasons).
+    term_names: dict[int, str] = field(default_factory=dict)
+    #: Platt calibration (a, b): P = sigmoid(a * z + b).
+    calibration: tuple[float, float] = (1.0, 0.0)
+    #: Hashes of the names (:attr:`Features.names`) the training data mentions: a name outside
+    #: this set ("unfamiliar_names", weighted like any named signal) hints at a niche or new
+    #: framework that a 7B coder has seen little of.
+    familiar: frozenset[int] = field(default_factory=frozenset)
     meta: dict[str, Any] = field(default_factory=dict)
     #: ``weights`` in FEATURE_NAMES order, made on first use (weights are not changed after).
     _ordered_weights: tuple[float, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
-    def logit(self, f: Features, context: RoutingContext) -> tuple[float, dict[str, float]]:
-        """(z, centered contribution per feature)."""
-        x = feature_vector(f, context)
-        weights = self.weights
-        means = self.means
-        z = self.bias
-        contributions: dict[str, float] = {}
-        for name, value in x.items():
-            if not value:  # most features are 0 for any one request
-                continue
-            weight = weights.get(name, 0.0)
-            if weight:
-                # Only what the request has can be a reason ("no rules" is not a reason to go local).
-                z += weight * value
-                contributions[name] = weight * (value - means.get(name, 0.0))
-        return z, contributions
-
-    def probability(self, f: Features, context: RoutingContext, *, offset: float = 0.0) -> float:
-        """P(needs the cloud), without the reasons: what the request path needs before forwarding.
-
-        Adds the same products in the same order as :meth:`logit` (a zero product leaves a
-        float sum unchanged), so it equals ``score(...)[0]`` exactly.
-        """
+    def raw_logit(self, f: Features, context: RoutingContext) -> float:
+        """``z`` before calibration (training and evaluation)."""
         ordered = self._ordered_weights
         if ordered is None:
             weight_of = self.weights.get
             ordered = self._ordered_weights = tuple(weight_of(name, 0.0) for name in FEATURE_NAMES)
-        return sigmoid(sum(map(operator.mul, ordered, feature_values(f, context)), self.bias) + offset)
+        z = sum(map(operator.mul, ordered, feature_values(f, context)), self.bias)
+        if f.terms and self.terms:
+            z += term_scale(len(f.terms)) * sum(map(self.terms.get, f.terms, repeat(0.0)))
+        if f.names:
+            z += self.weights.get("unfamiliar_names", 0.0) * self.unfamiliar(f)
+        return z
+
+    def unfamiliar(self, f: Features) -> float:
+        """Names in the instruction the training data never mentioned: 0, 1/3, 2/3 or 1 (3 or more)."""
+        familiar = self.familiar
+        return min(sum(1 for h in f.names if h not in familiar), 3) / 3.0
+
+    def probability(self, f: Features, context: RoutingContext, *, offset: float = 0.0) -> float:
+        """P(needs the cloud), without the reasons: what the request path needs before forwarding."""
+        a, b = self.calibration
+        return sigmoid(a * self.raw_logit(f, context) + b + offset)
+
+    def contributions(self, f: Features, context: RoutingContext) -> dict[str, float]:
+        """Centered contribution of each named signal, and of all terms together under "terms"."""
+        a = self.calibration[0]
+        means = self.means
+        out: dict[str, float] = {}
+        for name, value in zip(FEATURE_NAMES, feature_values(f, context), strict=True):
+            weight = self.weights.get(name, 0.0)
+            # Only what the request has can be a reason ("no rules" is not a reason to go local).
+            if value and weight:
+                out[name] = a * weight * (value - means.get(name, 0.0))
+        if f.terms and self.terms:
+            total = term_scale(len(f.terms)) * sum(map(self.terms.get, f.terms, repeat(0.0)))
+            out["terms"] = a * (total - means.get("terms", 0.0))
+        unfamiliar = self.unfamiliar(f) if f.names else 0.0
+        weight = self.weights.get("unfamiliar_names", 0.0)
+        if unfamiliar and weight:
+            out["unfamiliar_names"] = a * weight * (unfamiliar - means.get("unfamiliar_names", 0.0))
+        return out
+
+    def top_words(self, f: Features, *, cloud: bool, limit: int = 3) -> list[str]:
+        """The readable n-grams of this request that pushed hardest towards ``cloud`` (or local)."""
+        sign = 1.0 if cloud else -1.0
+        scored: list[tuple[float, str]] = []
+        for h in f.terms:
+            weight = self.terms.get(h, 0.0) * sign
+            name = self.term_names.get(h)
+            if weight <= 0.05 or not name or not name.startswith(_READABLE_PREFIXES):
+                continue
+            text = name[2:]
+            if text in _DULL_WORDS or all(part in _DULL_WORDS for part in text.split()):
+                continue
+            scored.append((weight, text))
+        scored.sort(reverse=True)
+        out: list[str] = []
+        for _, text in scored:
+            # "migrate" and "migrate every" say the same thing twice: keep the first.
+            if any(text in kept or kept in text for kept in out):
+                continue
+            out.append(text)
+            if len(out) >= limit:
+                break
+        return out
 
     def reasons(self, f: Features, context: RoutingContext, *, offset: float = 0.0) -> list[str]:
         """The reason codes for this request's score (read after the answer is out)."""
@@ -230,30 +316,49 @@ class LogisticScorer:
     def score(
         self, f: Features, context: RoutingContext, *, offset: float = 0.0
     ) -> tuple[float, list[str]]:
-        z, contributions = self.logit(f, context)
-        p = sigmoid(z + offset)
+        """(P(cloud), reason codes most important first).
+
+        The "your_words" code carries the words after a colon ("your_words:migrate|every
+        service"); the router shows them in the sentence and records only the code.
+        """
+        p = self.probability(f, context, offset=offset)
         cloud = p >= min(1.0, max(0.0, float(context.threshold)))
         reasons: list[str] = []
         if offset > 0.05 and cloud:
             reasons.append("learned_escalation")
-        ranked = sorted(contributions.items(), key=_by_value, reverse=cloud)
+        ranked = sorted(self.contributions(f, context).items(), key=_by_value, reverse=cloud)
         for name, value in ranked:
             if (value < 0.05) if cloud else (value > -0.05):
                 break
             code = FEATURE_REASONS.get(name, (name, name))[0 if cloud else 1]
-            if code not in reasons and _reason_holds(code, f, context):
+            if code == "your_words":
+                words = self.top_words(f, cloud=cloud)
+                if not words:
+                    continue
+                code = "your_words:" + "|".join(words)
+            elif not _reason_holds(code, f, context):
+                continue
+            if code not in reasons:
                 reasons.append(code)
             if len(reasons) >= 3:
                 break
         if not reasons:
-            reasons.append("routine_chat" if not cloud else "cloud_words")
+            reasons.append("routine_chat" if not cloud else "open_question")
         return p, reasons
 
     # --- data -------------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.meta, "bias": self.bias, "weights": dict(sorted(self.weights.items())),
-                "means": dict(sorted(self.means.items()))}
+        return {
+            **self.meta,
+            "format": FORMAT,
+            "bias": self.bias,
+            "calibration": list(self.calibration),
+            "weights": dict(sorted(self.weights.items())),
+            "means": dict(sorted(self.means.items())),
+            "terms": {str(h): [w, self.term_names.get(h, "")] for h, w in sorted(self.terms.items())},
+            "familiar_names": sorted(self.familiar),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LogisticScorer:
@@ -263,8 +368,27 @@ class LogisticScorer:
         weights = {str(k): float(v) for k, v in raw.items()}
         means_raw = data.get("means")
         means = {str(k): float(v) for k, v in means_raw.items()} if isinstance(means_raw, Mapping) else {}
-        meta = {k: v for k, v in data.items() if k not in ("weights", "bias", "means")}
-        return cls(weights=weights, bias=float(data.get("bias", 0.0)), means=means, meta=meta)
+        terms: dict[int, float] = {}
+        names: dict[int, str] = {}
+        terms_raw = data.get("terms")
+        if isinstance(terms_raw, Mapping):
+            for key, value in terms_raw.items():
+                if isinstance(value, list) and value:
+                    terms[int(key)] = float(value[0])
+                    if len(value) > 1 and isinstance(value[1], str) and value[1]:
+                        names[int(key)] = value[1]
+                else:
+                    terms[int(key)] = float(value)
+        calibration_raw = data.get("calibration")
+        calibration = (1.0, 0.0)
+        if isinstance(calibration_raw, list) and len(calibration_raw) == 2:
+            calibration = (float(calibration_raw[0]), float(calibration_raw[1]))
+        familiar_raw = data.get("familiar_names")
+        familiar = frozenset(int(h) for h in familiar_raw) if isinstance(familiar_raw, list) else frozenset()
+        meta = {k: v for k, v in data.items()
+                if k not in ("weights", "bias", "means", "terms", "calibration", "format", "familiar_names")}
+        return cls(weights=weights, bias=float(data.get("bias", 0.0)), means=means, terms=terms,
+                   term_names=names, calibration=calibration, familiar=familiar, meta=meta)
 
     @classmethod
     def from_file(cls, path: Path) -> LogisticScorer:
@@ -272,12 +396,21 @@ class LogisticScorer:
 
 
 def default_weights_path() -> Path:
-    return resources_dir() / WEIGHTS_FILE
+    return resource_path(WEIGHTS_FILE)
 
 
 def load_default_scorer(path: Path | None = None) -> LogisticScorer | None:
-    """The shipped scorer, or None (the router then uses the rules) when missing or broken."""
-    path = path or default_weights_path()
+    """The shipped scorer, or None (the router then uses the rules) when a given ``path`` is missing or broken.
+
+    The shipped weights themselves are part of the install: missing or broken, they raise
+    :class:`ResourceError` (at start) instead of quietly routing worse.
+    """
+    if path is None:
+        try:
+            return LogisticScorer.from_json(read_resource_json(WEIGHTS_FILE))
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ResourceError(f"The shipped routing weights {WEIGHTS_FILE} are malformed ({exc}); "
+                                "reinstall Hybrid Coder.") from None
     try:
         return LogisticScorer.from_file(path)
     except FileNotFoundError:

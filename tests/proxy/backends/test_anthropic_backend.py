@@ -16,6 +16,7 @@ from hybridcoder.proxy.backends.timeouts import BackendTimeouts
 from hybridcoder.proxy.errors import (
     UpstreamAuthError,
     UpstreamError,
+    UpstreamOverloaded,
     UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnreachable,
@@ -133,7 +134,7 @@ def test_images_reach_the_api(anthropic_emulator: AnthropicEmulator) -> None:
 
 @pytest.mark.parametrize(("status", "error", "cause", "http"), [
     (429, UpstreamRateLimited, "cloud_rate_limited", 429),
-    (529, UpstreamRateLimited, "cloud_overloaded", 503),
+    (529, UpstreamOverloaded, "cloud_overloaded", 503),
     (500, UpstreamError, "cloud_5xx", 502),
     (403, UpstreamAuthError, "cloud_auth", 502),
     (404, UpstreamError, "cloud_model_missing", 404),
@@ -167,14 +168,30 @@ def test_wrong_key_names_the_anthropic_key_and_never_shows_it(anthropic_emulator
     assert secret not in repr(AnthropicBackend(secret))
 
 
-def test_sdk_retries_before_giving_up(anthropic_emulator: AnthropicEmulator) -> None:
-    anthropic_emulator.fail_next(529, retry_after=0.01, times=1)
+def test_the_sdk_never_retries_and_the_retry_after_is_kept(anthropic_emulator: AnthropicEmulator) -> None:
+    """The router owns retries: one request upstream, the 429 at once, with the provider's Retry-After."""
+    anthropic_emulator.fail_next(429, retry_after=7, times=1)
 
     async def work(backend: AnthropicBackend) -> Any:
-        return assemble(await collect(await backend.chat({"messages": [{"role": "user", "content": "x"}]}, MODEL)))
+        return await backend.chat({"messages": [{"role": "user", "content": "x"}]}, MODEL)
 
-    assert run(anthropic_emulator, work, max_retries=2)[0] == "Echo: x"
-    assert len(anthropic_emulator.requests) == 2
+    assert AnthropicBackend("k", anthropic_emulator.url).max_retries == 0  # the default the proxy uses
+    with pytest.raises(UpstreamRateLimited) as info:
+        asyncio.run(work(AnthropicBackend(DEFAULT_KEY, anthropic_emulator.url)))
+    assert len(anthropic_emulator.requests) == 1
+    assert info.value.retry_after == 7 and info.value.error_type == "rate_limit_error"
+
+
+def test_529_is_the_overloaded_type_not_a_rate_limit(anthropic_emulator: AnthropicEmulator) -> None:
+    anthropic_emulator.fail_next(529, retry_after=3, times=1)
+
+    async def work(backend: AnthropicBackend) -> Any:
+        return await backend.chat({"messages": [{"role": "user", "content": "x"}]}, MODEL)
+
+    with pytest.raises(UpstreamOverloaded) as info:
+        run(anthropic_emulator, work)
+    assert info.value.openai_body()["error"]["type"] == "overloaded_error"  # type: ignore[index]
+    assert (info.value.status, info.value.retry_after) == (503, 3)
 
 
 def test_overloaded_in_stream_before_content_is_before_first_byte(anthropic_emulator: AnthropicEmulator) -> None:
@@ -183,7 +200,7 @@ def test_overloaded_in_stream_before_content_is_before_first_byte(anthropic_emul
     async def work(backend: AnthropicBackend) -> None:
         await backend.chat({"messages": [{"role": "user", "content": "x"}]}, MODEL)
 
-    with pytest.raises(UpstreamRateLimited) as info:
+    with pytest.raises(UpstreamOverloaded) as info:
         run(anthropic_emulator, work)
     assert info.value.cause == "cloud_overloaded" and info.value.before_first_byte
 

@@ -9,7 +9,7 @@ import pytest
 
 from hybridcoder.proxy import translate_anthropic as tr
 from hybridcoder.proxy.backends.base import Usage
-from hybridcoder.proxy.errors import BadRequest, UpstreamError, UpstreamRateLimited
+from hybridcoder.proxy.errors import BadRequest, UpstreamError, UpstreamOverloaded
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
 
@@ -302,7 +302,7 @@ def test_thinking_becomes_reasoning_content() -> None:
 
 
 def test_error_event_raises_the_mapped_upstream_error() -> None:
-    with pytest.raises(UpstreamRateLimited) as info:
+    with pytest.raises(UpstreamOverloaded) as info:
         run_events([START, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}])
     assert info.value.cause == "cloud_overloaded"
     with pytest.raises(UpstreamError) as other:

@@ -1,11 +1,13 @@
 """Anthropic's Messages API through the official ``anthropic`` SDK (AsyncAnthropic, streaming).
 
-The SDK handles retries (``max_retries``; 408/409/429/5xx/529 and connection errors,
-honouring ``retry-after``); what is left after them is mapped to the proxy's errors:
-429 → UpstreamRateLimited ``cloud_rate_limited``, 529 / ``overloaded_error`` →
-UpstreamRateLimited ``cloud_overloaded``, 401/403 → UpstreamAuthError naming "the
-Anthropic key", other 5xx → UpstreamError ``cloud_5xx``, connection failures →
-UpstreamUnreachable ``cloud_unreachable``, deadlines → UpstreamTimeout.
+The SDK does not retry (``max_retries=0``): the router owns retries, so a 429 falls
+back to the local model at once instead of holding the client through the SDK's
+back-off, and the provider's ``Retry-After`` reaches the proxy (then the client).
+Failures map to the proxy's errors: 429 → UpstreamRateLimited ``cloud_rate_limited``,
+529 / ``overloaded_error`` → UpstreamOverloaded ``cloud_overloaded`` (503), both with
+``retry_after``; 401/403 → UpstreamAuthError naming "the Anthropic key", other 5xx →
+UpstreamError ``cloud_5xx``, connection failures → UpstreamUnreachable
+``cloud_unreachable``, deadlines → UpstreamTimeout.
 
 Sampling parameters: SDK 2.x sends API version 2026-10-21, which answers any
 temperature/top_p/top_k with a 400, and Claude 4.7+ only ever used the defaults, so
@@ -24,18 +26,23 @@ from typing import Any
 
 import anthropic
 import httpx2
+from anthropic import AsyncStream
+from anthropic.types import Message, RawMessageStreamEvent
 
 from hybridcoder.proxy import translate_anthropic as tr
 from hybridcoder.proxy.backends.base import Backend, ChatStream, Usage
 from hybridcoder.proxy.backends.streams import UpstreamChatStream
 from hybridcoder.proxy.backends.timeouts import BackendTimeouts
+from hybridcoder.proxy.cooldown import retry_after_seconds
 from hybridcoder.proxy.errors import (
     UpstreamAuthError,
     UpstreamError,
+    UpstreamOverloaded,
     UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnreachable,
 )
+from hybridcoder.proxy.offload import encode_json, run_heavy
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +55,7 @@ class AnthropicBackend(Backend):
     provider = "anthropic"
     route = "cloud"
 
-    def __init__(self, api_key: str, base_url: str | None = None, *, max_retries: int = 2,
+    def __init__(self, api_key: str, base_url: str | None = None, *, max_retries: int = 0,
                  timeouts: BackendTimeouts | None = None, api_version: str | None = None,
                  default_max_tokens: int = tr.DEFAULT_MAX_TOKENS, models: Sequence[str] = (),
                  prompt_caching: bool = True) -> None:
@@ -88,9 +95,18 @@ class AnthropicBackend(Backend):
             self._loop = loop
         return self._client
 
-    async def chat(self, body: dict[str, Any], model: str) -> ChatStream:
+    def payload(self, body: dict[str, Any], model: str) -> bytes:
+        """The Messages API request body, encoded (pure: runs in the worker pool for big bodies)."""
         request = tr.anthropic_request(body, model, default_max_tokens=self.default_max_tokens,
                                        sampling=self.sends_sampling, prompt_caching=self.prompt_caching)
+        request.update(request.pop("extra_body", None) or {})
+        request["stream"] = True
+        return encode_json(request)
+
+    async def chat(self, body: dict[str, Any], model: str) -> ChatStream:
+        # Encoded here (off the loop when big, offload.py) and posted as bytes: the SDK's
+        # own path would walk and json-encode the whole body on the event loop.
+        payload = await run_heavy(self.payload, body, model)
         client = self.client()
         usage = Usage()
         translator = tr.AnthropicStreamTranslator(model, usage)
@@ -98,7 +114,9 @@ class AnthropicBackend(Backend):
         deadline = loop.time() + self.timeouts.first_token
         try:
             async with asyncio.timeout_at(deadline):
-                events = await client.messages.create(**request, stream=True)
+                events = await client.post("/v1/messages", cast_to=Message, content=payload, stream=True,
+                                           stream_cls=AsyncStream[RawMessageStreamEvent],
+                                           options={"headers": {"Content-Type": "application/json"}})
         except Exception as exc:
             raise self._map_error(exc, False) from None
 
@@ -161,12 +179,17 @@ class AnthropicBackend(Backend):
             return UpstreamAuthError(
                 f"The Anthropic key was rejected (HTTP {status}: {detail}); check it under Settings → Keys.",
                 cause="cloud_auth", retriable=True)
-        if status == 529 or exc.type == "overloaded_error":
-            return UpstreamRateLimited(f"Anthropic is overloaded right now ({detail}); try again shortly.",
-                                       cause="cloud_overloaded", status=503)
-        if status == 429:
-            return UpstreamRateLimited(f"Anthropic is rate limiting this key ({detail}).",
-                                       cause="cloud_rate_limited")
+        if status == 529 or exc.type == "overloaded_error" or status == 429:
+            error: UpstreamError
+            if status == 429 and exc.type != "overloaded_error":
+                error = UpstreamRateLimited(f"Anthropic is rate limiting this key ({detail}).",
+                                            cause="cloud_rate_limited")
+            else:
+                error = UpstreamOverloaded(f"Anthropic is overloaded right now ({detail}); try again shortly.",
+                                           cause="cloud_overloaded")
+            response = getattr(exc, "response", None)
+            error.retry_after = retry_after_seconds(response.headers if response is not None else None)
+            return error
         if status == 404:
             return UpstreamError(f"Anthropic does not know this model or the key cannot use it ({detail}).",
                                  cause="cloud_model_missing", status=404, retriable=True)

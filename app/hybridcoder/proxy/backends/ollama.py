@@ -39,6 +39,7 @@ from hybridcoder.proxy.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
+from hybridcoder.proxy.offload import encode_json, run_heavy
 
 log = logging.getLogger(__name__)
 
@@ -112,21 +113,24 @@ class OllamaBackend(Backend):
 
     # ------------------------------------------------------------------ OpenAI surface
 
+    def _chat_payload(self, body: dict[str, Any], model: str) -> bytes:
+        return encode_json(tr.chat_request(body, model, num_ctx=self.num_ctx, keep_alive=self.keep_alive))
+
     async def chat(self, body: dict[str, Any], model: str) -> ChatStream:
         try:
-            request = tr.chat_request(body, model, num_ctx=self.num_ctx, keep_alive=self.keep_alive)
+            payload = await run_heavy(self._chat_payload, body, model)  # off the loop for big bodies
         except UpstreamError as exc:
             raise self._retag(exc) from None
         usage = Usage()
         translator = tr.OllamaChatTranslator(model, usage)
-        return await self._stream("/api/chat", request, model, usage, translator.translate)
+        return await self._stream("/api/chat", payload, model, usage, translator.translate)
 
     async def complete(self, body: dict[str, Any], model: str) -> ChatStream:
         request = tr.generate_request(body, model, num_ctx=self.fim_num_ctx or self.num_ctx,
                                       keep_alive=self.keep_alive)
         usage = Usage()
         translator = tr.OllamaGenerateTranslator(model, usage)
-        return await self._stream("/api/generate", request, model, usage, translator.translate)
+        return await self._stream("/api/generate", encode_json(request), model, usage, translator.translate)
 
     async def embeddings(self, body: dict[str, Any], model: str) -> dict[str, Any]:
         """OpenAI ``/v1/embeddings`` body → OpenAI embeddings answer, through ``/api/embed``."""
@@ -194,9 +198,8 @@ class OllamaBackend(Backend):
         return await self._pool.session().request(method, self.base_url + path, data=payload,
                                                   headers={"Content-Type": "application/json"})
 
-    async def _stream(self, path: str, request: dict[str, Any], model: str, usage: Usage,
+    async def _stream(self, path: str, payload: bytes, model: str, usage: Usage,
                       translate: Callable[[dict[str, Any]], list[dict[str, Any]]]) -> ChatStream:
-        payload = orjson.dumps(request)
         try:
             # One deadline for the response headers and the first content together (the
             # time-to-first-token limit): one timer per request instead of two.

@@ -29,6 +29,7 @@ from hybridcoder.proxy.backends.base import Backend, ChatStream, Usage
 from hybridcoder.proxy.backends.http_pool import LineReader, SessionPool, is_loopback_url, iter_sse_data
 from hybridcoder.proxy.backends.streams import UpstreamChatStream
 from hybridcoder.proxy.backends.timeouts import BackendTimeouts
+from hybridcoder.proxy.cooldown import retry_after_seconds
 from hybridcoder.proxy.errors import (
     BadRequest,
     UpstreamAuthError,
@@ -37,6 +38,7 @@ from hybridcoder.proxy.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
+from hybridcoder.proxy.offload import encode_json, run_heavy
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +83,14 @@ class OpenAICompatibleBackend(Backend):
     # ------------------------------------------------------------------ Backend
 
     async def chat(self, body: dict[str, Any], model: str) -> ChatStream:
-        request = self._request(body, model)
-        return await self._stream("/chat/completions", request, model)
+        payload = await run_heavy(lambda: encode_json(self._request(body, model)))  # off the loop when big
+        return await self._stream("/chat/completions", payload, model)
 
     async def complete(self, body: dict[str, Any], model: str) -> ChatStream:
         prompt = body.get("prompt")
         if not isinstance(prompt, str | list):
             raise BadRequest("'prompt' must be a string.", param="prompt")
-        return await self._stream("/completions", self._request(body, model), model)
+        return await self._stream("/completions", encode_json(self._request(body, model)), model)
 
     async def embeddings(self, body: dict[str, Any], model: str) -> dict[str, Any]:
         """OpenAI ``/embeddings`` relayed (the model name swapped in)."""
@@ -113,9 +115,8 @@ class OpenAICompatibleBackend(Backend):
         request["stream_options"] = {"include_usage": True}
         return request
 
-    async def _stream(self, path: str, request: dict[str, Any], model: str) -> ChatStream:
+    async def _stream(self, path: str, payload: bytes, model: str) -> ChatStream:
         session = self._pool.session()
-        payload = orjson.dumps(request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeouts.first_token
         try:
@@ -200,7 +201,9 @@ class OpenAICompatibleBackend(Backend):
             return UpstreamAuthError(f"{where} rejected {self.key_label} (HTTP {status}); check it under Settings → Keys.",
                                      cause=f"{r}_auth")
         if status == 429:
-            return UpstreamRateLimited(f"{where} is rate limiting requests ({detail}).", cause=f"{r}_rate_limited")
+            limited = UpstreamRateLimited(f"{where} is rate limiting requests ({detail}).", cause=f"{r}_rate_limited")
+            limited.retry_after = retry_after_seconds({k.lower(): v for k, v in response.headers.items()})
+            return limited
         if status == 404:
             return UpstreamError(f"{where} does not serve the model '{model}' ({detail}).",
                                  cause=f"{r}_model_missing")
