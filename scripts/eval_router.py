@@ -54,7 +54,15 @@ from hybridcoder.routing.features import Features, extract_features  # noqa: E40
 from hybridcoder.routing.router import Router, rules_policy  # noqa: E402
 from hybridcoder.routing.scorer import LogisticScorer  # noqa: E402
 from routing_set.legacy_scorer import load_legacy_scorer  # noqa: E402
-from train_router import CONTEXT, LOCAL_CONTEXT, Hyper, fit_scorer, load_sources  # noqa: E402
+from train_router import (  # noqa: E402
+    CONTEXT,
+    LOCAL_CONTEXT,
+    Hyper,
+    describe_hyper,
+    fit_scorer,
+    load_sources,
+    select_hyper,
+)
 
 #: A realistic day for one developer using Continue (autocomplete + chat/edit), Cline or aider,
 #: as shares of all requests, and why:
@@ -215,18 +223,26 @@ def breakdown(rows: Sequence[Row], threshold: float, key: str) -> dict[str, dict
     return {name: point(items, threshold) for name, items in sorted(groups.items())}
 
 
-def loso(records: Sequence[dict[str, Any]], hyper: Hyper | None = None) -> dict[str, Any]:
-    """Train on all sources but one, score the one left out; for every source. Plus the fixed methods."""
+def loso(records: Sequence[dict[str, Any]], hyper: Hyper | None = None, *, select: bool = True) -> dict[str, Any]:
+    """Train on all sources but one, score the one left out; for every source. Plus the fixed methods.
+
+    The new scorer's settings for each held-out source are chosen by ``select_hyper`` on the
+    *training* sources alone (nested cross-validation: an inner leave-one-source-out inside
+    them), unless ``hyper`` is given or ``select`` is off (then the defaults).
+    """
     sources = sorted({r["source"] for r in records})
     legacy = load_legacy_scorer()
     fixed = [scorer_method(CURRENT, legacy), *baselines()]
     rows: dict[str, dict[str, list[Row]]] = {}
     thresholds = {NEW: 0.5, **{m.name: m.threshold for m in fixed}}
     held_out_scorers: dict[str, LogisticScorer] = {}
+    chosen: dict[str, str] = {}
     for source in sources:
         train = [r for r in records if r["source"] != source]
         test = routable([r for r in records if r["source"] == source])
-        scorer = fit_scorer(train, hyper or Hyper(), names=False)
+        setting = hyper or (select_hyper(train)[0] if select else Hyper())
+        chosen[source] = describe_hyper(setting)
+        scorer = fit_scorer(train, setting, names=False)
         held_out_scorers[source] = scorer
         rows.setdefault(NEW, {})[source] = scored(test, scorer_method(NEW, scorer))
         for method in fixed:
@@ -246,7 +262,7 @@ def loso(records: Sequence[dict[str, Any]], hyper: Hyper | None = None) -> dict[
             "by_client": breakdown(pooled, threshold, "client"),
             "day": day_mix(pooled, threshold),
         }
-    return {"sources": sources, "results": results, "scorers": held_out_scorers}
+    return {"sources": sources, "results": results, "scorers": held_out_scorers, "settings": chosen}
 
 
 def day_mix(rows: Sequence[Row], threshold: float) -> dict[str, float]:
@@ -436,6 +452,8 @@ def report(evaluation: dict[str, Any], timing: dict[str, float] | None, replayed
     new = results[NEW]
     print("Leave-one-source-out: the new scorer is refitted without the source it is measured on.")
     print("Autocomplete is left out of every figure (the proxy keeps it local for every method).")
+    for source, setting in evaluation.get("settings", {}).items():
+        print(f"Settings for held-out '{source}', chosen by cross-validation inside the other sources only: {setting}")
     print("Sources: " + ", ".join(f"{s} ({new['by_source'][s]['n']} routable, {new['by_source'][s]['cloud_needed']} "
                                   "need the cloud)" for s in sources))
     print()

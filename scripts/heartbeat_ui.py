@@ -12,6 +12,10 @@ thread; every gap between ticks is recorded. Phases, one after the other:
   a real ledger) serves rounds of 200 concurrent streaming chat requests sent from another
   process, in front of the Ollama emulator (``chunk_delay_s`` per streamed word).
 
+The emulator and the client run at a lower CPU priority (``nice 10``): on a 2-core machine their
+200 threads and connections would otherwise take the CPU from the app, which is not what a user's
+editor and Ollama do to it.
+
 Prints, per phase, the worst gap, the p99 gap and the ticks seen, and PASS/FAIL against the
 target (issue 9): the worst stall is at most 100 ms. Also printed: the longest dashboard step on
 the UI thread and the longest garbage collection, to tell our own work from waiting for the GIL
@@ -24,9 +28,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import importlib
 import json
 import multiprocessing as mp
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -47,10 +54,23 @@ PULL_MODEL_BYTES_PER_S = 2.5e8
 
 # --- child processes ------------------------------------------------------------------------------
 
+def _step_aside() -> None:
+    """Lower this helper's CPU priority: the stand-ins for the editor and for Ollama (a GPU program in
+    real life) must not take the CPU from the app being measured on a machine with few cores."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(10)
+
+
 def run_ollama(ready: Any, stop: Any, chunk_delay_s: float, pull_bytes_per_s: float) -> None:
     """The Ollama emulator, in its own process so its threads do not share the UI's GIL."""
+    from tests.emulators import http_base
     from tests.emulators.ollama import OllamaEmulator
 
+    _step_aside()
+    # socketserver's listen backlog is 5: 200 connections at once would have their SYNs dropped and
+    # retried by the kernel for up to two minutes. Real Ollama (Go) listens with the system maximum.
+    http_base._Server.request_queue_size = 1024
     emulator = OllamaEmulator()
     emulator.chunk_delay_s = chunk_delay_s
     emulator.pull_bytes_per_s = pull_bytes_per_s
@@ -65,28 +85,36 @@ def run_clients(url: str, rounds: int, results: Any) -> None:
     """``rounds`` × 200 concurrent streaming chat requests to the proxy; reports counts and errors."""
     import aiohttp
 
+    _step_aside()
     words = " ".join(f"word{i}" for i in range(30))
     body = json.dumps({"model": "hybrid-auto", "stream": True,
                        "messages": [{"role": "user", "content": f"explain this function briefly: {words}"}]})
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
-    async def one(session: aiohttp.ClientSession) -> bool:
+    async def one(session: aiohttp.ClientSession) -> bool | str:
         async with session.post(f"{url}/v1/chat/completions", data=body, headers=headers) as reply:
             chunks = 0
             async for _line in reply.content:
                 chunks += 1
-            return reply.status == 200 and chunks > 3
+            if reply.status != 200:
+                return f"HTTP {reply.status}"
+            return chunks > 3 or f"{chunks} lines"
 
-    async def main() -> tuple[int, int, float]:
+    async def main() -> tuple[int, int, float, str]:
         connector = aiohttp.TCPConnector(limit=CONCURRENCY)
         ok = failed = 0
+        why: dict[str, int] = {}
         started = time.perf_counter()
-        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=300)) as session:
             for _ in range(rounds):
                 outcomes = await asyncio.gather(*(one(session) for _ in range(CONCURRENCY)), return_exceptions=True)
                 ok += sum(1 for o in outcomes if o is True)
                 failed += sum(1 for o in outcomes if o is not True)
-        return ok, failed, time.perf_counter() - started
+                for o in outcomes:
+                    if o is not True:
+                        name = type(o).__name__ if isinstance(o, BaseException) else str(o)
+                        why[name] = why.get(name, 0) + 1
+        return ok, failed, time.perf_counter() - started, ", ".join(f"{k} {v}" for k, v in why.items())
 
     results.put(asyncio.run(main()))
 
@@ -201,10 +229,17 @@ def main() -> int:
     parser.add_argument("--refresh-ms", type=int, default=None,
                         help="dashboard refresh interval (default: the app's, gui.dashboard.REFRESH_MS)")
     parser.add_argument("--switch-interval-ms", type=float, default=None,
-                        help="set sys.setswitchinterval (how soon a thread waiting for the GIL gets it) first")
+                        help="set sys.setswitchinterval (how soon a thread waiting for the GIL gets it); "
+                             "default: what the app sets (gui.application.GIL_SWITCH_INTERVAL_S), else Python's")
     args = parser.parse_args()
     if args.switch_interval_ms is not None:
         sys.setswitchinterval(args.switch_interval_ms / 1000.0)
+    else:
+        # Measure the app as it runs: it may shorten the GIL switch interval so the UI thread gets the
+        # GIL back from the busy proxy thread sooner (gui/application.py, GIL_SWITCH_INTERVAL_S).
+        app_interval = getattr(importlib.import_module("hybridcoder.gui.application"), "GIL_SWITCH_INTERVAL_S", None)
+        if app_interval:
+            sys.setswitchinterval(float(app_interval))
     idle_s, pull_s, rounds = (1.5, 2.0, 2) if args.quick else (3.0, 5.0, 5)
 
     home = tempfile.mkdtemp(prefix="hybridcoder-heartbeat-")
@@ -312,12 +347,13 @@ def main() -> int:
             done["result"] = results.get()
         return bool(done)
 
-    pump(until=check, limit=240)
+    pump(until=check, limit=400)
     rows.append(summary(f"{CONCURRENCY} streams", beat.gaps, baseline))
     print_steps(steps, gc_pauses)
     if done:
-        ok, failed, seconds = done["result"]
-        print(f"    {ok:,} streamed answers ({failed} failed) in {seconds:.1f} s through {server.url}; "
+        ok, failed, seconds, why = done["result"]
+        print(f"    {ok:,} streamed answers ({failed} failed{': ' + why if why else ''}) in {seconds:.1f} s "
+              f"through {server.url}; "
               f"dashboard refreshing from the ledger meanwhile", flush=True)
     beat.timer.stop()
     clients.join(10)
@@ -327,6 +363,7 @@ def main() -> int:
     dashboard.timer.stop()
     QThreadPool.globalInstance().waitForDone(10000)
     window.close()
+    shutil.rmtree(home, ignore_errors=True)
     worst = max(row["worst_ms"] for row in rows)
     print(f"Worst stall over all phases: {worst:.1f} ms (target ≤ {TARGET_WORST_MS:.0f} ms): "
           f"{'PASS' if worst <= TARGET_WORST_MS else 'FAIL'}", flush=True)

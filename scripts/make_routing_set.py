@@ -254,10 +254,10 @@ def render_jsonl(records: list[dict[str, Any]]) -> str:
 
 
 def other_sources() -> dict[str, list[dict[str, Any]]]:
-    """The second and third sources, by file stem."""
-    from routing_set import public_text, second_hand
+    """The second, third and fourth sources, by file stem."""
+    from routing_set import public_text, second_hand, third_hand
 
-    return {"written": second_hand.build(), "public": public_text.build()}
+    return {"written": second_hand.build(), "public": public_text.build(), "third": third_hand.build()}
 
 
 def main() -> int:

@@ -865,8 +865,9 @@ def build_summary(ctx: SetupContext, outcomes: list[StepOutcome]) -> list[str]:
 
     if desktop_available():
         lines.append("Next: keep the proxy running by starting the desktop app with `hybridcoder`: it keeps the "
-                     "proxy up for your tools as long as it runs and opens the dashboard with routing and "
-                     "savings (`hybridcoder serve` runs the proxy in a terminal instead).")
+                     "proxy up for your tools as long as it runs, and its tray icon (or its window, where there is "
+                     "no tray) opens the dashboard with routing and savings (`hybridcoder serve` runs the "
+                     "proxy in a terminal instead).")
     else:
         lines.append("Next: keep the proxy running with `hybridcoder serve` (there is no display here for the "
                      "desktop app); `hybridcoder stats` shows routing and savings.")

@@ -54,6 +54,14 @@ def test_a_mode_set_in_the_terminal_survives_the_next_change_in_the_app(
     assert main(["routing", "mode", "local"]) == 0
     capsys.readouterr()
     assert control.status().mode == "local" and Settings.load().routing.mode == "local"
+    # The app sees the new mode in the proxy's status and shows it (read from the file).
+
+    def page_follows() -> bool:
+        app.watcher.refresh_now()
+        return page.mode_box.currentData() == "local"
+
+    qtbot.waitUntil(page_follows, timeout=15000)
+    assert app.keeper.wait()
     # Someone also edits the file by hand.
     edited = Settings.load()
     edited.budget.monthly_usd = 42.0

@@ -5,6 +5,7 @@ both answers side by side through a real proxy in front of the Ollama and Anthro
 from __future__ import annotations
 
 import csv
+import json
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 
 from hybridcoder.analytics import compute_figures
+from hybridcoder.cli import main
 from hybridcoder.gui import dashboard as dashboard_module
 from hybridcoder.gui.dashboard import EMPTY_TEXT, DashboardView
 from hybridcoder.keys import KeyStore
@@ -63,7 +65,8 @@ def tile(view: DashboardView, name: str) -> tuple[str, str]:
     return view.tiles[name].value.text(), view.tiles[name].detail.text()
 
 
-def test_tiles_equal_compute_figures_and_hand_counts(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tiles_equal_compute_figures_and_hand_counts(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
     ledger = app_paths().ledger_file
     write(ledger, local(1, 500), local(2, 700), local(3, 900), CLOUD)
     threads: list[str] = []
@@ -99,6 +102,13 @@ def test_tiles_equal_compute_figures_and_hand_counts(qtbot: QtBot, monkeypatch: 
     assert view.recent.model.cell(cloud_rows[0], 8) == "$0.0100"
     # The ledger was read off the UI thread.
     assert threads and threading.main_thread().name not in threads
+    # `hybridcoder stats` prints the same numbers.
+    assert main(["stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert f"{stats['shares']['requests']['local']:.1%}" == tile(view, "local_requests")[0]
+    assert f"{stats['shares']['tokens']['local']:.1%}" == tile(view, "local_tokens")[0]
+    assert f"${stats['spend']['usd']:,.2f}" == tile(view, "spend")[0]
+    assert f"${stats['savings']['list_price_usd']:.4f}" == tile(view, "saved")[0]
 
 
 def test_period_switch_changes_figures_and_charts(qtbot: QtBot) -> None:

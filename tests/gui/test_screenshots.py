@@ -17,7 +17,7 @@ from hybridcoder.cli import main
 from hybridcoder.paths import app_paths
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-SCREENS = ("dashboard", "dashboard-empty", "settings", "tray-menu", "error", "compare")
+SCREENS = ("dashboard", "dashboard-empty", "dashboard-dark", "settings", "tray-menu", "error", "compare")
 
 
 @pytest.fixture(autouse=True)

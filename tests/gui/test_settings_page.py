@@ -160,13 +160,17 @@ def test_undo_a_tools_configuration(make_app: MakeApp, qtbot: QtBot, ollama_emul
     assert report.ok and "hybrid" in config.read_text()
     app = make_app(settings)
     page = page_of(app)
+    qtbot.waitUntil(lambda: page.undo_buttons["aider"].isEnabled(), timeout=15000)
+    assert page.tool_states["aider"].text().startswith("changed by Hybrid Coder on ")
+    assert not page.undo_buttons["cline"].isEnabled()  # setup never touched Cline: nothing to undo
+    assert page.tool_states["cline"].text() == "not changed by Hybrid Coder"
     with qtbot.waitSignal(page.reported, timeout=15000):
         page.undo_buttons["aider"].click()
     assert config.read_text() == "model: my-own-model\n"
     assert "Aider" in page.banner.text() and "restored" in page.banner.text()
-    with qtbot.waitSignal(page.reported, timeout=15000):
-        page.undo_buttons["aider"].click()
-    assert page.banner.text() == "Aider: nothing to undo."
+    # Undone: nothing left to undo, and the page says so.
+    qtbot.waitUntil(lambda: page.tool_states["aider"].text() == "not changed by Hybrid Coder", timeout=15000)
+    assert not page.undo_buttons["aider"].isEnabled()
 
 
 def test_page_builds_with_only_the_service(qtbot: QtBot, ollama_emulator: OllamaEmulator) -> None:

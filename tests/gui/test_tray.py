@@ -162,3 +162,50 @@ def test_state_icons_render_from_the_svg(qtbot: QtBot, state: str) -> None:
     centre_of_tile = render_mark(64).toImage().pixelColor(20, 20)
     assert corner.alpha() == 255 and centre_of_tile.alpha() == 255
     assert corner.name() != centre_of_tile.name()
+
+
+def test_tooltip_counts_one_request_and_tiny_savings_in_words() -> None:
+    one = StatusSnapshot(True, "ready", "", requests_today=1, local_share=1.0, saved_usd=0.0001)
+    assert one.tooltip.splitlines()[-1] == "Today: 100% local of 1 request, under $0.01 saved"
+    many = StatusSnapshot(True, "ready", "", requests_today=1200, local_share=0.75, saved_usd=3.456)
+    assert many.tooltip.splitlines()[-1] == "Today: 75% local of 1,200 requests, $3.46 saved"
+
+
+def test_start_ollama_shows_while_ollama_is_down(make_app: MakeApp, qtbot: QtBot,
+                                                 ollama_emulator: OllamaEmulator) -> None:
+    app = make_app(app_settings(ollama_emulator))
+    assert not app.tray.start_ollama_action.isVisible()
+    ollama_emulator.stop()
+    with pytest.raises(Exception):  # noqa: B017 - whatever the client raises: the request failed
+        client(app).chat.completions.create(model="hybrid-local", messages=CHAT)
+
+    def offered() -> bool:
+        app.watcher.refresh_now()
+        return app.tray.start_ollama_action.isVisible()
+
+    qtbot.waitUntil(offered, timeout=20000)
+    assert "Start Ollama" in menu_titles(app)
+    # Ollama answers again by the time the user clicks: starting finds it running and the entry goes.
+    ollama_emulator.start()
+    with qtbot.waitSignal(app.tray.state_changed, timeout=20000):
+        app.tray.start_ollama_action.trigger()
+    client(app).chat.completions.create(model="hybrid-local", messages=CHAT)
+
+    def gone() -> bool:
+        app.watcher.refresh_now()
+        return not app.tray.start_ollama_action.isVisible()
+
+    qtbot.waitUntil(gone, timeout=20000)
+
+
+def test_the_window_has_the_tray_controls_for_desktops_without_a_tray(
+        make_app: MakeApp, qtbot: QtBot, ollama_emulator: OllamaEmulator) -> None:
+    app = make_app(app_settings(ollama_emulator))
+    window = app.main_window()
+    titles = [a.text() for a in window.proxy_menu.actions() if a.isVisible()]
+    assert titles == ["Routing", "Send next request to the cloud", "Models", "Pause proxy"]
+    next(a for a in window.proxy_menu.actions() if a.text() == "Pause proxy").trigger()
+    assert app.service.control.status().paused
+    reply = httpx.post(app.service.url + "/v1/chat/completions", timeout=10, headers={"Authorization": f"Bearer {TOKEN}"},
+                       json={"model": "hybrid-auto", "messages": CHAT})
+    assert reply.status_code == 503

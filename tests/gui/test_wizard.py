@@ -407,3 +407,22 @@ def test_one_button_without_a_keyring_offers_the_private_file_and_retry_finishes
     assert store.proxy_token(create=False) and stat.S_IMODE(store.fallback_path.stat().st_mode) == 0o600
     assert "hc-" in (machine / ".aider.conf.yml").read_text()
     assert service.running
+
+
+def test_enter_presses_the_big_button_then_next(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+
+    window = SetupWizard(None, look_around=False)
+    qtbot.addWidget(window)
+    window.show()
+    pressed: list[str] = []
+    window.welcome.run_all_requested.disconnect()
+    window.welcome.run_all_requested.connect(lambda: pressed.append("run all"))
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: pressed == ["run all"], timeout=5000)
+
+    window.show_page("cloud", enter=False)
+    window.next_button.clicked.disconnect()
+    window.next_button.clicked.connect(lambda: pressed.append("next"))
+    qtbot.keyClick(window, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    qtbot.waitUntil(lambda: pressed == ["run all", "next"], timeout=5000)

@@ -59,6 +59,11 @@ def test_every_source_is_large_labelled_and_varied(records: list[dict[str, Any]]
         assert len({r["client"] for r in items}) >= 4, source
         # One id per record inside a source.
         assert len({r["id"] for r in items}) == len(items), source
+    # The fourth source (a third hand, issue 11): smaller, but both labels and every client.
+    third = [r for r in by_source["third"] if r["category"] != "autocomplete"]
+    assert len(third) >= 100 and len({r["client"] for r in third}) >= 4
+    assert min(collections.Counter(r["label"] for r in third).values()) >= 40
+    assert len({r["id"] for r in third}) == len(third)
     # The hard cases the issue names are in the hand-written source, labelled local.
     written = {r["group"]: r for r in by_source["written"]}
     assert written["hb01"]["label"] == "local" and written["hp01"]["shape"] == "cline-plan"
@@ -84,12 +89,60 @@ def test_the_evaluation_trains_without_the_source_it_measures(
 
     monkeypatch.setattr(evaluation, "fit_scorer", spying_fit)
     small = [r for r in records if r["source"] != "requests" or r["group"] < "b"]  # keep the test quick
-    result = evaluation.loso(small)
+    result = evaluation.loso(small, select=False)
     sources = result["sources"]
     assert sorted(seen, key=sorted) == sorted(({s for s in sources if s != held} for held in sources), key=sorted)
     for held in sources:
         measured = result["results"][evaluation.NEW]["by_source"][held]
         assert measured["n"] == sum(r["source"] == held and r["category"] != "autocomplete" for r in small)
+
+
+def test_settings_are_chosen_without_the_held_out_source(
+        records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nested cross-validation: the settings for a held-out source are selected on the others only."""
+    evaluation = _load_script("eval_router")
+    chosen_on: list[set[str]] = []
+    real_fits: list[set[str]] = []
+    train_router = _load_script("train_router")
+
+    def spying_select(train: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        chosen_on.append({r["source"] for r in train})
+        return train_router.select_hyper(train, train_router.GRID[:2])
+
+    real_fit = evaluation.fit_scorer
+
+    def spying_fit(train: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        real_fits.append({r["source"] for r in train})
+        return real_fit(train, *args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "select_hyper", spying_select)
+    monkeypatch.setattr(evaluation, "fit_scorer", spying_fit)
+    kept: collections.Counter[str] = collections.Counter()
+    small = []
+    for record in records:  # a slice of every source keeps the test quick (both labels in each)
+        if record["category"] != "autocomplete" and kept[record["source"] + record["label"]] < 15:
+            kept[record["source"] + record["label"]] += 1
+            small.append(record)
+    result = evaluation.loso(small)
+    sources = result["sources"]
+    assert len(sources) >= 3
+    # One selection per held-out source, on exactly the sources its scorer is trained on.
+    assert sorted(chosen_on, key=sorted) == sorted(real_fits, key=sorted)
+    assert sorted(chosen_on, key=sorted) == sorted(({s for s in sources if s != held} for held in sources), key=sorted)
+    assert set(result["settings"]) == set(sources)
+
+
+def test_known_package_names_are_familiar_to_a_model_whose_training_never_named_them() -> None:
+    train_router = _load_script("train_router")
+    from hybridcoder.routing.features import extract_features
+
+    known = train_router.known_package_names()
+    assert len(known) > 1000  # the extract of the public PyPI / npm lists is there
+    body = {"model": "m", "messages": [{"role": "user", "content": "Write a tiny app with Fastify and Zorblax."}]}
+    features = extract_features(body)
+    with_known = train_router.LogisticScorer(weights={}, familiar=known)
+    assert with_known.unfamiliar(features) > 0  # the made-up name is still unfamiliar
+    assert with_known.unfamiliar(features) < train_router.LogisticScorer(weights={}).unfamiliar(features)
 
 
 def test_a_term_only_one_source_has_is_unknown_to_the_model_that_left_it_out(records: list[dict[str, Any]]) -> None:
@@ -99,7 +152,7 @@ def test_a_term_only_one_source_has_is_unknown_to_the_model_that_left_it_out(rec
     seen: dict[str, set[int]] = collections.defaultdict(set)
     for record in records:
         seen[record["source"]].update(extract_features(record["body"], record["endpoint"]).terms)
-    public_only = seen["public"] - seen["requests"] - seen["written"]
+    public_only = seen["public"] - set().union(*(terms for source, terms in seen.items() if source != "public"))
     without_public = train_router.fit_scorer([r for r in records if r["source"] != "public"], names=False)
     with_all = train_router.fit_scorer(records, names=False)
     assert public_only & set(with_all.terms)  # the full fit does learn some of them

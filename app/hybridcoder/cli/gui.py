@@ -39,8 +39,11 @@ def _screenshots(folder: Path) -> int:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise HybridCoderError(f"Cannot create {folder} ({exc.strerror or exc}); choose another folder.") from None
-    from hybridcoder.gui.screenshots import save_screenshots
-
+    try:
+        from hybridcoder.gui.screenshots import save_screenshots
+    except ImportError as exc:
+        raise HybridCoderError(f"The desktop app's Qt libraries cannot be loaded ({exc}); "
+                               "reinstall Hybrid Coder with its GUI dependencies.") from None
     shots = save_screenshots(folder)
     written = [shot for shot in shots if shot.path is not None]
     for shot in shots:

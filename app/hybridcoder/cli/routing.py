@@ -43,15 +43,23 @@ def _status(args: argparse.Namespace) -> int:
     settings = Settings.load()
     remote = connect_running(settings)
     mode, threshold = settings.routing.mode, settings.routing.threshold
+    note = ""
+    learned: dict[str, Any] | None = None
     if remote is not None:  # what the running proxy knows now, not the file it saves now and then
-        live = remote.status()
-        mode, threshold, learned = live.mode, live.threshold, dict(live.learning)
-    else:
+        try:
+            live = remote.status()
+            mode, threshold, learned = live.mode, live.threshold, dict(live.learning)
+        except HybridCoderError as exc:  # another program, or a proxy with another token: say so, show the files
+            note = f"(A proxy answers at {remote.url} but did not give its status: {exc.message})"
+            remote = None
+    if learned is None:
         learned = Learner(enabled=settings.routing.learning, autosave=False).stats()
     data = {"mode": mode, "threshold": threshold, "running": remote is not None, "learning": learned}
     if args.json:
         print_json(data)
         return 0
+    if note:
+        print(note)
     print(f"Routing mode: {mode}   threshold: {threshold:.2f} (higher keeps more local)")
     for line in learning_lines(learned):
         print(line)
@@ -137,7 +145,12 @@ def _mode(args: argparse.Namespace) -> int:
 def _reset(args: argparse.Namespace) -> int:
     remote = connect_running(Settings.load())
     if remote is not None:
-        remote.reset_learning()  # the running proxy forgets and saves the empty state itself
+        try:
+            remote.reset_learning()  # the running proxy forgets and saves the empty state itself
+        except HybridCoderError as exc:  # not ours to steer (another token): reset the file, and say so
+            print(f"A proxy answers at {remote.url} but refused the reset ({exc.message}); "
+                  "resetting the saved learning only.")
+            remote = None
     learner = Learner(autosave=False)
     if learner.stats()["examples"] or remote is None:
         learner.reset()

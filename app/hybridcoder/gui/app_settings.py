@@ -100,6 +100,7 @@ class SettingsKeeper(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # saves happen in the order they were made
         self._pending = 0
+        self._seen_mode: str | None = None
 
     def change(self, mutate: Callable[[Settings], None], *, apply: bool = True) -> None:
         """Edit the settings with ``mutate``, then save (and apply to the proxy) in the background."""
@@ -116,6 +117,14 @@ class SettingsKeeper(QObject):
         """Take what settings.toml holds now (after the wizard or another program wrote it)."""
         self._pending += 1
         run_in_pool(self._read, pool=self._pool, on_done=self._reread, on_error=self._save_failed)
+
+    def follow_status(self, mode: str | None) -> None:
+        """The running proxy's mode from each status: one changed elsewhere (the CLI) is read from disk."""
+        if mode is None or mode == self._seen_mode:
+            return
+        self._seen_mode = mode
+        if mode != self.settings.routing.mode and self._pending == 0:
+            self.reload()
 
     def _read(self) -> Settings | None:
         path = _settings_path(self.settings)

@@ -97,6 +97,7 @@ class HybridCoderApp(QObject):
         self._shut_down = False
         self._setup_done = False
         self._last_auto_restart: float | None = None
+        self._after_first_paint: QObject | None = None
         self._handle_signals = handle_signals
         self._previous_handlers: dict[int, Any] = {}
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
@@ -144,15 +145,17 @@ class HybridCoderApp(QObject):
         if self._shut_down:
             return
         self._setup_done = complete
-        if complete:
-            self.start_proxy()
-        else:
+        if not complete:
             self.watcher.starting = False
         self.watcher.start()
         if not complete:
             self.show_wizard()
         elif not self.tray_shown:
-            self.show_main_window("dashboard")
+            # The window first: importing the proxy stack on the worker would slow its first paint.
+            window = self.show_main_window("dashboard")
+            self._after_first_paint = _AfterFirstPaint(window, self.start_proxy)
+        else:
+            self.start_proxy()
         self.started.emit()
 
     def _setup_complete(self) -> bool:
@@ -215,6 +218,7 @@ class HybridCoderApp(QObject):
     def main_window(self) -> MainWindow:
         if self.window is None:
             self.window = MainWindow(self.service, self.keeper)
+            self.window.add_proxy_menu(self.tray)
             self.window.retry_requested.connect(self.retry)
             self.window.quit_requested.connect(self.quit)
             if self.watcher.last is not None:
@@ -289,6 +293,7 @@ class HybridCoderApp(QObject):
         if self._shut_down:
             return
         self.tray.update_status(snapshot)
+        self.keeper.follow_status(getattr(snapshot.status, "mode", None))
         self.notifier.observe(snapshot)
         if self.window is not None:
             self.window.update_status(snapshot)
@@ -388,6 +393,29 @@ class HybridCoderApp(QObject):
             for sock in self._wakeup:
                 sock.close()
             self._wakeup = None
+
+
+class _AfterFirstPaint(QObject):
+    """Calls ``then`` once ``window`` has painted (or after a second, if it never does)."""
+
+    def __init__(self, window: QWidget, then: Any) -> None:
+        super().__init__(window)
+        self._then: Any = then
+        window.installEventFilter(self)
+        QTimer.singleShot(1000, self._fire)
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # Qt's name
+        if event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self._fire)  # after this paint has reached the screen
+        return False
+
+    def _fire(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            parent = self.parent()
+            if isinstance(parent, QObject):
+                parent.removeEventFilter(self)
+            then()
 
 
 def _log_uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:

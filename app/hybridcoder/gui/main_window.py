@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -136,6 +137,18 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.quit_requested.emit)
         menu.addAction(self.quit_action)
         self.addAction(self.quit_action)  # Ctrl+Q works even while the menu bar is hidden
+
+    def add_proxy_menu(self, tray: Any) -> QMenu:
+        """The tray's quick controls in the menu bar too: where the desktop has no tray (GNOME without
+        AppIndicator), this window is the only way to pause, switch mode or start Ollama."""
+        menu = self.menuBar().addMenu("&Proxy")
+        menu.addAction(tray.start_ollama_action)
+        menu.addMenu(tray.routing_menu)
+        menu.addAction(tray.next_to_cloud_action)
+        menu.addMenu(tray.models_menu)
+        menu.addAction(tray.pause_action)
+        self.proxy_menu = menu
+        return menu
 
     # -- pages -------------------------------------------------------------------------------
     def show_page(self, name: str) -> None:

@@ -48,9 +48,11 @@ class StatusSnapshot:
         if self.health_reason and self.health != "ready":
             lines.append(self.health_reason)
         if self.requests_today and self.local_share is not None:
-            today = f"Today: {self.local_share:.0%} local of {self.requests_today:,} requests"
+            plural = "" if self.requests_today == 1 else "s"
+            today = f"Today: {self.local_share:.0%} local of {self.requests_today:,} request{plural}"
             if self.saved_usd is not None:
-                today += f", ${self.saved_usd:,.2f} saved"
+                saved = "under $0.01" if 0 < self.saved_usd < 0.005 else f"${self.saved_usd:,.2f}"
+                today += f", {saved} saved"
             lines.append(today)
         elif self.running:
             lines.append("Today: no requests yet")

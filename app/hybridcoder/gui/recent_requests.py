@@ -246,7 +246,7 @@ class RecentRequestsPanel(QWidget):
         self.export_button.clicked.connect(self._choose_export_file)
         self.ask_button.clicked.connect(self._ask)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.table.doubleClicked.connect(lambda _index: self._ask())
+        self.table.activated.connect(lambda _index: self._ask())  # Enter or double-click
         self._show_empty_state()
 
     # -- data ----------------------------------------------------------------------------

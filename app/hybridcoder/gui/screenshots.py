@@ -26,6 +26,7 @@ from typing import Any
 import keyring
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QPoint, QSize, QThreadPool
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hybridcoder.paths import HOME_ENV, app_paths
@@ -150,7 +151,7 @@ def render_screenshots(out_dir: Path) -> list[Shot]:
         _sample_keys()
         for name, render in (("wizard", _wizard), ("dashboard", _dashboard), ("dashboard-empty", _empty_dashboard),
                              ("settings", _settings), ("tray-menu", _tray_menu), ("error", _error),
-                             ("compare", _compare)):
+                             ("compare", _compare), ("dashboard-dark", _dark_dashboard)):
             try:
                 shots.extend(render(out))
             except ImportError as exc:
@@ -246,6 +247,40 @@ def _dashboard(out: Path) -> list[Shot]:
     _wait_for_dashboard(window.dashboard)
     shot = Shot("dashboard", grab(window, out / "dashboard.png"))
     _close(window)
+    return [shot]
+
+
+def _dark_palette() -> QPalette:
+    """A dark palette like a desktop in dark mode gives the app (the app itself follows the system's)."""
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, color in ((roles.Window, "#2b2d30"), (roles.WindowText, "#e6e6e6"), (roles.Base, "#1f2023"),
+                        (roles.AlternateBase, "#27292c"), (roles.Text, "#e6e6e6"), (roles.Button, "#3a3c40"),
+                        (roles.ButtonText, "#e6e6e6"), (roles.Highlight, "#3b6fd4"), (roles.HighlightedText, "#ffffff"),
+                        (roles.ToolTipBase, "#3a3c40"), (roles.ToolTipText, "#e6e6e6"), (roles.PlaceholderText, "#9a9a9a"),
+                        (roles.Mid, "#4a4c50"), (roles.Dark, "#1a1b1d"), (roles.Light, "#45474b"), (roles.Midlight, "#3f4145")):
+        palette.setColor(role, QColor(color))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    return palette
+
+
+def _dark_dashboard(out: Path) -> list[Shot]:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    previous = app.palette()
+    app.setPalette(_dark_palette())
+    try:
+        window = _main_window()
+        window.resize(SCREEN_SIZE)
+        window.show_page("dashboard")
+        window.show()
+        _ready(window)
+        _wait_for_dashboard(window.dashboard)
+        shot = Shot("dashboard-dark", grab(window, out / "dashboard-dark.png"))
+        _close(window)
+    finally:
+        app.setPalette(previous)
     return [shot]
 
 

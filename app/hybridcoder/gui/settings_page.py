@@ -114,6 +114,26 @@ def undo_tool(tool: str, settings: Settings) -> str:
     return "; ".join(t.message for t in report.tools) or "Nothing to undo."
 
 
+def tool_changes() -> dict[str, str]:
+    """Per tool: when Hybrid Coder last changed its settings (a change not undone yet), else ""."""
+    from hybridcoder.clients.safe_write import list_backups
+
+    changes: dict[str, str] = {}
+    for tool, _label in TOOLS:
+        run = next((r for r in list_backups(tool) if not r.undone), None)
+        changes[tool] = run.created if run is not None else ""
+    return changes
+
+
+def _when(created: str) -> str:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(created).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return created
+
+
 def _running_control(service: Any) -> Any:
     return getattr(service, "control", None) if getattr(service, "running", False) else None
 
@@ -201,6 +221,7 @@ class SettingsPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the page list straight to the fields
         body = QWidget()
         self._body = QVBoxLayout(body)
         self._body.setSpacing(12)
@@ -409,14 +430,22 @@ class SettingsPage(QWidget):
         hint = QLabel("Hybrid Coder changed these tools' settings to use the proxy. Undo puts the last change "
                       "back exactly as it was (a backup is kept).")
         hint.setWordWrap(True)
-        grid.addWidget(hint, 0, 0, 1, 2)
+        grid.addWidget(hint, 0, 0, 1, 3)
         self.undo_buttons: dict[str, QPushButton] = {}
+        self.tool_states: dict[str, QLabel] = {}
+        grid.setColumnStretch(1, 1)
+        grid.setHorizontalSpacing(16)
         for row, (tool, label) in enumerate(TOOLS, start=1):
             grid.addWidget(QLabel(label), row, 0)
+            state = QLabel("…")
+            state.setEnabled(False)  # secondary text: drawn in the palette's muted colour
+            grid.addWidget(state, row, 1)
+            self.tool_states[tool] = state
             button = QPushButton(f"Undo {label} changes")
             button.clicked.connect(lambda _checked=False, t=tool: self.undo(t))
             button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-            grid.addWidget(button, row, 1, Qt.AlignmentFlag.AlignRight)
+            button.setEnabled(False)  # until the backups say there is something to undo
+            grid.addWidget(button, row, 2, Qt.AlignmentFlag.AlignRight)
             self.undo_buttons[tool] = button
         self._body.addWidget(box)
 
@@ -568,6 +597,7 @@ class SettingsPage(QWidget):
     def refresh_background_facts(self) -> None:
         run_in_pool(read_key_facts, on_done=self._show_key_facts, on_error=self._failed)
         run_in_pool(read_learning, self.service, on_done=self._show_learning, on_error=self._failed)
+        run_in_pool(tool_changes, on_done=self._show_tool_changes, on_error=self._tool_changes_unknown, context=self)
         run_in_pool(autostart_enabled, on_done=self._show_autostart, context=self,
                     on_error=lambda _message: self.autostart_box.setToolTip(
                         "Start at login is not available on this system."))
@@ -715,10 +745,20 @@ class SettingsPage(QWidget):
         run_in_pool(undo_tool, tool, self.keeper.settings, context=self, on_done=lambda text: self._undone(tool, text),
                     on_error=lambda message: self._undo_failed(tool, message))
 
+    def _show_tool_changes(self, changes: dict[str, str]) -> None:
+        for tool, created in changes.items():
+            self.tool_states[tool].setText(f"changed by Hybrid Coder on {_when(created)}" if created
+                                           else "not changed by Hybrid Coder")
+            self.undo_buttons[tool].setEnabled(bool(created))
+
+    def _tool_changes_unknown(self, _message: str) -> None:
+        for button in self.undo_buttons.values():  # the backups could not be read: let Undo say what it finds
+            button.setEnabled(True)
+
     def _undone(self, tool: str, text: str) -> None:
-        self.undo_buttons[tool].setEnabled(True)
         self.banner.show_info(text)
         self.reported.emit(text)
+        run_in_pool(tool_changes, on_done=self._show_tool_changes, context=self)
 
     def _undo_failed(self, tool: str, message: str) -> None:
         self.undo_buttons[tool].setEnabled(True)

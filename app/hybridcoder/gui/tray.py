@@ -95,6 +95,11 @@ class TrayController(QObject):
         self._menu.setTitle("Hybrid Coder")
         self.status_action = self._menu.addAction("Starting…")
         self.status_action.setEnabled(False)
+        # Shown only while the local Ollama is not answering (the proxy's messages point here).
+        self.start_ollama_action = self._menu.addAction("Start Ollama")
+        self.start_ollama_action.setVisible(False)
+        self.start_ollama_action.triggered.connect(lambda _checked=False: self.start_ollama())
+        self._starting_ollama = False
         self._menu.addSeparator()
 
         self.routing_menu = self._menu.addMenu("Routing")
@@ -193,6 +198,8 @@ class TrayController(QObject):
         paused = bool(getattr(status, "paused", False))
         self.pause_action.setEnabled(running)
         self.pause_action.setText("Resume proxy" if paused else "Pause proxy")
+        local_down = getattr(status, "local_state", None) == "down" and self.keeper.settings.local.kind == "ollama"
+        self.start_ollama_action.setVisible(local_down or self._starting_ollama)
         self._mark_active_models()
 
     def _check_mode(self, mode: str) -> None:
@@ -247,6 +254,31 @@ class TrayController(QObject):
         else:
             control.pause()
             self.pause_action.setText("Resume proxy")
+        self.state_changed.emit()
+
+    def start_ollama(self) -> None:
+        """Start the local Ollama (``ollama serve`` or its desktop app) on a worker."""
+        if self._starting_ollama:
+            return
+        url = self.keeper.settings.ollama.url
+
+        def work() -> None:
+            from hybridcoder.ollama.manager import OllamaManager
+
+            OllamaManager(url).start()
+
+        self._starting_ollama = True
+        self.start_ollama_action.setEnabled(False)
+        self.start_ollama_action.setText("Starting Ollama…")
+        run_in_pool(work, on_done=lambda _r: self._ollama_started(None), on_error=self._ollama_started,
+                    context=self)
+
+    def _ollama_started(self, problem: str | None) -> None:
+        self._starting_ollama = False
+        self.start_ollama_action.setEnabled(True)
+        self.start_ollama_action.setText("Start Ollama")
+        if problem is not None:
+            self.error.emit(problem)
         self.state_changed.emit()
 
     def use_model(self, tag: str, role: str) -> None:

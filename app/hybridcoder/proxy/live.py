@@ -53,6 +53,10 @@ class RecentEntry:
                 and record.status < 400)
 
 
+#: Bodies of requests up to this size (about 256 KiB of text) stay askable ("Ask the cloud instead").
+MAX_KEPT_PROMPT_TOKENS = 65_536
+
+
 class RecentLog:
     """The last :data:`RECENT_LIMIT` requests, newest last; see the module docstring."""
 
@@ -62,7 +66,9 @@ class RecentLog:
         self._chat: deque[RecentEntry] = deque(maxlen=limit)
 
     def add(self, record: RequestRecord, answer: str | list[str] | None, body: dict[str, Any] | None) -> None:
-        keep_body = body if record.endpoint == ASKABLE_ENDPOINT else None
+        # A huge body (a whole repository pasted in) is not kept: fifty of them would hold gigabytes.
+        small = (record.prompt_tokens or 0) <= MAX_KEPT_PROMPT_TOKENS
+        keep_body = body if record.endpoint == ASKABLE_ENDPOINT and small else None
         entry = RecentEntry(record, answer, keep_body)
         with self._lock:
             self._all.append(entry)

@@ -137,6 +137,36 @@ NICHE_TERMS = (
 )
 
 
+#: What kind of task the ask names, in the labelling taxonomy's own words (tests/data/routing/
+#: LABELLING.md rules 2, 4, 8 and 9, and the field report's list of what 7B coders do well): one
+#: bit each in :attr:`Features.ask`. Classes, not single n-grams, so that "write a Dockerfile" in
+#: one source and "a docker-compose file" in another share a signal the model can weigh.
+#: Written from those rules before looking at any misrouted request; same matching as above.
+ASK_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("explain", ("explain*", "what does", "what is", "what are", "how does", "walk me through", "describe*",
+                 "summar*", "in plain words", "difference between")),
+    # Asking for tests, not mentioning one ("one test fails now and then" is not a request for tests).
+    ("tests", ("unit test*", "test case*", "tests for", "test for", "a test", "write tests", "add tests", "pytest",
+               "unittest", "jest", "vitest", "junit", "xunit", "rspec", "mocha")),
+    ("docs", ("docstring*", "doc comment*", "comment*", "document", "documentation", "jsdoc", "javadoc",
+              "rustdoc", "readme", "changelog")),
+    ("refactor", ("rename*", "extract*", "inline", "convert*", "type hints", "type annotations", "reformat*",
+                  "simplif*")),
+    ("scaffold", ("boilerplate", "scaffold*", "skeleton", "crud", "config", "configuration", "dockerfile",
+                  "makefile", "template", "starter", "set up", "gitignore")),
+    ("script", ("script", "one-liner", "one-off", "throwaway", "snippet", "command", "regex", "query")),
+    ("implement", ("implement*", "fill in", "complete the", "body of")),
+    ("design", ("design*", "architect*", "trade-off*", "tradeoff*", "should we", "should this", "should it",
+                "should i", "which approach", "best way", "strategy")),
+    ("broad", ("across", "every file", "all files", "all the files", "codebase", "whole project", "repository",
+               "migrat*", "everywhere", "all callers", "run the tests", "until")),
+)
+#: Bit of each class in :attr:`Features.ask`, in :data:`ASK_CLASSES` order.
+ASK_BITS: dict[str, int] = {name: 1 << index for index, (name, _) in enumerate(ASK_CLASSES)}
+#: Set when the ask is a question offering alternatives ("X or Y?"): a choice, usually a design one.
+ASK_CHOICE_BIT = 1 << len(ASK_CLASSES)
+
+
 @dataclass(frozen=True, slots=True)
 class Features:
     """What the router knows about one request; numbers only (plus the override word)."""
@@ -182,6 +212,8 @@ class Features:
     question: int = 0
     #: Cline's plan mode ("# Current Mode / PLAN MODE"): the answer is prose, not file edits.
     plan_mode: int = 0
+    #: Which :data:`ASK_CLASSES` the instruction names (bit mask; :data:`ASK_CHOICE_BIT` for "X or Y?").
+    ask: int = 0
     #: Tools offered that change things (write or edit a file, run a command).
     write_tools: int = 0
     #: The last message is a tool result: the model is in the middle of a tool-using task.
@@ -670,6 +702,16 @@ _CHAR_GRAM_WORDS = 60
 _TERM_WORD = re.compile(r"[a-z0-9_$#+]+")
 _TERM_WORD_BYTES = re.compile(rb"[a-z0-9_$#+]+")
 _CRC_W, _CRC_B, _CRC_F, _CRC_R = (zlib.crc32(prefix) for prefix in (b"w:", b"b:", b"f:", b"r:"))
+#: Function words that get no word term of their own (they still take part in word pairs and
+#: opening words): alone they say only how long an ask is, and a model fitted on one hand's
+#: templates learns "the", "and", "you" as signals of whichever label wrote longer asks.
+_STOP_WORDS = frozenset((
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "from", "by", "as", "into",
+    "is", "are", "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "i", "you", "we",
+    "me", "my", "your", "our", "us", "can", "could", "would", "will", "do", "does", "did", "have", "has", "had",
+    "so", "if", "then", "than", "there", "here", "some", "any", "just", "also", "too", "very", "own", "out", "up",
+))
+_STOP_WORD_BYTES = frozenset(word.encode() for word in _STOP_WORDS)
 #: Words at the start of the instruction that also count as "opening" terms.
 _OPENING_WORDS = 3
 #: Character 4-grams of longer words: off. Leave-one-source-out evaluation (scripts/eval_router.py)
@@ -696,7 +738,7 @@ def term_strings(instruction: str, rules_text: str = "") -> set[str]:
             text = text[:_TERM_HEAD] + " " + text[-_TERM_TAIL:]
         words = [w for w in _TERM_WORD.findall(text) if len(w) > 1][:_TERM_WORDS]
         if words:
-            out.update(["w:" + w for w in words])
+            out.update(["w:" + w for w in words if w not in _STOP_WORDS])
             # How the ask opens says most about the task ("explain", "write tests", "fix", "what").
             out.update(["f:" + w for w in words[:_OPENING_WORDS]])
             out.update(["b:" + a + " " + b for a, b in itertools.pairwise(words)])
@@ -724,7 +766,7 @@ def term_strings(instruction: str, rules_text: str = "") -> set[str]:
 _NAME_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.$][A-Za-z0-9$]*)?")
 _NAMES_CHARS = 1200
 _FILE_SUFFIXES = frozenset(
-    ["py", "pyi", "ts", "tsx", "js", "jsx", "mjs", "rs", "go", "java", "kt", "rb", "php", "cs", "c", "h", "cpp", "hpp", "swift", "json", "yaml", "yml", "toml", "md", "txt", "sh", "sql", "html", "css", "scss", "vue", "svelte", "lock", "cfg", "ini", "env", "xml", "csv", "log"])
+    ["py", "pyi", "ts", "tsx", "js", "jsx", "mjs", "rs", "go", "java", "kt", "rb", "php", "cs", "c", "h", "cpp", "hpp", "swift", "json", "yaml", "yml", "toml", "md", "txt", "sh", "sql", "html", "css", "scss", "vue", "svelte", "lock", "cfg", "ini", "env", "xml", "csv", "log", "png", "jpg", "jpeg", "gif", "svg", "pdf", "zip", "gz", "tar", "conf", "proto", "graphql"])
 
 
 def name_strings(instruction: str, context: str = "") -> list[str]:
@@ -740,6 +782,8 @@ def name_strings(instruction: str, context: str = "") -> list[str]:
         start = match.start()
         if len(token) < 3:
             continue
+        if not text[match.end():match.end() + 1].isascii() or (start and not text[start - 1].isascii()):
+            continue  # part of a word with non-ASCII letters ("Deberíamos"): a word, not a library
         inner_caps = any(c.isupper() for c in token[1:])
         if "." in token and (token.rsplit(".", 1)[1].lower() in _FILE_SUFFIXES or text[start - 1:start] in "/\\"):
             continue  # a file name or path ("app.py", "src/x.ts"), not a library
@@ -786,8 +830,10 @@ def instruction_terms(instruction: str, rules_text: str = "") -> tuple[int, ...]
             text = text[:_TERM_HEAD] + " " + text[-_TERM_TAIL:]
         words = [w for w in _TERM_WORD_BYTES.findall(text.encode()) if len(w) > 1][:_TERM_WORDS]
         previous = b""
+        stop = _STOP_WORD_BYTES
         for index, word in enumerate(words):
-            add(crc(word, _CRC_W))
+            if word not in stop:
+                add(crc(word, _CRC_W))
             if index < _OPENING_WORDS:
                 add(crc(word, _CRC_F))
             if index:
@@ -871,8 +917,17 @@ def _word_signals(instruction: str) -> dict[str, Any]:
         return _EMPTY_WORDS
     lowered = instruction.lower()
     tokens = _WORD.findall(lowered)
-    (local, cloud, ambiguous, niche), intent = _signal_counts(lowered, tokens, _LEXICON, 4)
+    counts, intent = _signal_counts(lowered, tokens, _LEXICON, 4 + len(ASK_CLASSES), hashed=4)
+    local, cloud, ambiguous, niche = counts[:4]
+    ask = 0
+    for index, count in enumerate(counts[4:]):
+        if count:
+            ask |= 1 << index
+    question = "?" in instruction or "？" in instruction
+    if question and " or " in lowered:
+        ask |= ASK_CHOICE_BIT
     return {
+        "ask": ask,
         "requirements": len(_RULE_LINE.findall("\n" + instruction)) if "\n" in instruction else 0,
         "local_words": local,
         "cloud_words": cloud,
@@ -881,7 +936,7 @@ def _word_signals(instruction: str) -> dict[str, Any]:
         "instruction_words": len(tokens),
         "clauses": instruction.count(",") + instruction.count(";"),
         "identifiers": _count_identifiers(instruction),
-        "question": 1 if ("?" in instruction or "？" in instruction) else 0,
+        "question": 1 if question else 0,
         "versions": len(_VERSION.findall(instruction)),
         "intent": intent,
     }
@@ -925,8 +980,10 @@ def _lexicon(*vocabularies: Iterable[str]) -> _Lexicon:
     )
 
 
-def _signal_counts(text: str, tokens: list[str], lexicon: _Lexicon, size: int) -> tuple[list[int], int]:
-    """Distinct entries of each vocabulary found in ``text`` (lowercased), and their intent hash."""
+def _signal_counts(text: str, tokens: list[str], lexicon: _Lexicon, size: int,
+                   hashed: int | None = None) -> tuple[list[int], int]:
+    """Distinct entries of each vocabulary found in ``text`` (lowercased), and the intent hash of
+    those of the first ``hashed`` vocabularies (all when None)."""
     found = {entry for entry in lexicon.phrases if entry[0] in text}
     words, stems, sizes, heads = lexicon.words, lexicon.stems, lexicon.stem_sizes, lexicon.stem_heads
     shortest = sizes[0] if sizes else 0
@@ -946,7 +1003,9 @@ def _signal_counts(text: str, tokens: list[str], lexicon: _Lexicon, size: int) -
     counts = [0] * size
     for _, index in found:
         counts[index] += 1
-    intent = zlib.crc32("|".join(sorted(entry for entry, _ in found)).encode()) & 0xFFFFF if found else 0
+    limit = size if hashed is None else hashed
+    hashed_entries = sorted(entry for entry, index in found if index < limit)
+    intent = zlib.crc32("|".join(hashed_entries).encode()) & 0xFFFFF if hashed_entries else 0
     return counts, intent
 
 
@@ -996,7 +1055,7 @@ def override_pattern() -> re.Pattern[str]:
     return _OVERRIDE
 
 
-_LEXICON = _lexicon(LOCAL_INTENT, CLOUD_INTENT, AMBIGUOUS, NICHE_TERMS)
+_LEXICON = _lexicon(LOCAL_INTENT, CLOUD_INTENT, AMBIGUOUS, NICHE_TERMS, *(words for _, words in ASK_CLASSES))
 _EMPTY_WORDS: dict[str, Any] = dict.fromkeys(
     ("requirements", "local_words", "cloud_words", "ambiguous_words", "niche_words", "instruction_words",
-     "clauses", "identifiers", "versions", "intent", "question"), 0)
+     "clauses", "identifiers", "versions", "intent", "question", "ask"), 0)

@@ -70,8 +70,8 @@ CAUSE_WEIGHTS: dict[str, float] = {
 #: Escalations of one kind (weighted, faded) before that kind leans to the cloud at all.
 MIN_EVENTS = 3
 #: Logit added per escalation beyond the first MIN_EVENTS - 1, and the cap on a bucket's offset.
-BUCKET_STEP = 4.0
-BUCKET_CAP = 8.0
+BUCKET_STEP = 6.0
+BUCKET_CAP = 12.0
 #: A local answer of a learned kind that went out whole takes this much weight back (ten of them undo one
 #: escalation; the answer a user then regenerates also counted here, so it must stay small).
 SUCCESS_WEIGHT = 0.1

@@ -194,7 +194,7 @@ class Router:
             if self.learner is not None:
                 bump = self.learner.adjustment(features)
                 if bump > 0 and score < _cut(context):
-                    score = min(1.0, score + bump / 8.0)  # 3 events (bump 4) lift a rules score by 0.5
+                    score = min(1.0, score + bump / 12.0)  # 3 events (bump 6) lift a rules score by 0.5
                     if score >= _cut(context) and count:
                         self.learner.note_avoided_round_trip()
                         reasons = ["learned_escalation", *reasons]

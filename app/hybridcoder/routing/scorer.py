@@ -40,7 +40,7 @@ from typing import Any
 
 from hybridcoder.resource_files import ResourceError, read_resource_json, resource_path
 from hybridcoder.routing.decision import RoutingContext
-from hybridcoder.routing.features import Features
+from hybridcoder.routing.features import ASK_BITS, ASK_CHOICE_BIT, Features
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,20 @@ FEATURE_REASONS: dict[str, tuple[str, str]] = {
     "short_instruction": ("ambiguous", "short_prompt"),
     "question": ("open_question", "plain_question"),
     "no_instruction": ("ambiguous", "single_file_edit"),
+    "ask_explain": ("routine_task", "routine_task"),
+    "ask_tests": ("routine_task", "routine_task"),
+    "ask_docs": ("routine_task", "routine_task"),
+    "ask_refactor": ("routine_task", "routine_task"),
+    "ask_scaffold": ("routine_task", "routine_task"),
+    "ask_script": ("routine_task", "routine_task"),
+    "ask_implement": ("routine_task", "routine_task"),
+    "ask_design": ("cloud_words", "routine_task"),
+    "ask_broad": ("cloud_words", "routine_task"),
+    "ask_choice": ("cloud_words", "plain_question"),
+    "ask_none": ("ambiguous", "routine_task"),
+    "question_on_code": ("open_question", "plain_question"),
+    "question_open": ("open_question", "plain_question"),
+    "tools_bare": ("agent_tools", "one_step"),
     "terms": ("your_words", "your_words"),
     "unfamiliar_names": ("niche_framework", "niche_framework"),
 }
@@ -101,14 +115,37 @@ FEATURE_NAMES: tuple[str, ...] = (
     "short_instruction",
     "no_instruction",
     "question",
+    # What kind of task the ask names (features.ASK_CLASSES), and none of them.
+    "ask_explain",
+    "ask_tests",
+    "ask_docs",
+    "ask_refactor",
+    "ask_scaffold",
+    "ask_script",
+    "ask_implement",
+    "ask_design",
+    "ask_broad",
+    "ask_choice",
+    "ask_none",
+    # Interactions a linear model cannot form itself: a question about the code in context (usually
+    # an explanation) vs one with nothing attached (often a design question); tools offered with
+    # nothing attached (the model would have to go and look: a tool loop is likely).
+    "question_on_code",
+    "question_open",
+    "tools_bare",
 )
 
 _LOG = math.log1p
-_CAP_RULES = _LOG(60)
+_RULES_KNEE = 10
+_CAP_RULES = _LOG(50)
 _CAP_TURNS = _LOG(12)
 _CAP_STEPS = _LOG(40)
 _CAP_REQUIREMENTS = _LOG(16)
 _CAP_CLAUSES = _LOG(24)
+_ASK_EXPLAIN, _ASK_TESTS, _ASK_DOCS, _ASK_REFACTOR, _ASK_SCAFFOLD, _ASK_SCRIPT, _ASK_IMPLEMENT, _ASK_DESIGN, \
+    _ASK_BROAD = (ASK_BITS[name] for name in ("explain", "tests", "docs", "refactor", "scaffold", "script",
+                                              "implement", "design", "broad"))
+_ASK_ANY = sum(ASK_BITS.values())
 
 
 def feature_values(f: Features, context: RoutingContext) -> tuple[float, ...]:
@@ -122,6 +159,8 @@ def feature_values(f: Features, context: RoutingContext) -> tuple[float, ...]:
     log1p = _LOG
     ratio = f.prompt_tokens / max(context.local_context, 1)
     words = f.instruction_words
+    ask = f.ask
+    has_code = f.files > 0 or f.code_blocks > 0
     return (
         1.0 if f.kind == "edit" else 0.0,  # kind_edit
         1.0 if f.kind == "chat" else 0.0,  # kind_chat
@@ -138,7 +177,9 @@ def feature_values(f: Features, context: RoutingContext) -> tuple[float, ...]:
         min(max(f.files - 1, 0), 4) / 4.0,  # extra_files
         # Nothing to work from: no file and no code block in the conversation.
         1.0 if f.files == 0 and f.code_blocks == 0 else 0.0,  # no_files
-        min(log1p(f.rules), _CAP_RULES) / _CAP_RULES,  # rules
+        # Rules beyond the first ten: a 7B coder "follows the first 10-15 rules and improvises on the
+        # rest" (the field report); a handful of house rules says nothing about the task.
+        min(log1p(max(f.rules - _RULES_KNEE, 0)), _CAP_RULES) / _CAP_RULES,  # rules
         min(log1p(max(f.turns - 1, 0)), _CAP_TURNS) / _CAP_TURNS,  # turns
         min(log1p(f.requirements), _CAP_REQUIREMENTS) / _CAP_REQUIREMENTS,  # requirements
         min(log1p(words) / 6.0, 1.0),  # instruction_length (1.0 from ~400 words)
@@ -149,6 +190,20 @@ def feature_values(f: Features, context: RoutingContext) -> tuple[float, ...]:
         1.0 if 0 < words < 8 else 0.0,  # short_instruction
         1.0 if words == 0 else 0.0,  # no_instruction
         float(f.question),  # question
+        1.0 if ask & _ASK_EXPLAIN else 0.0,
+        1.0 if ask & _ASK_TESTS else 0.0,
+        1.0 if ask & _ASK_DOCS else 0.0,
+        1.0 if ask & _ASK_REFACTOR else 0.0,
+        1.0 if ask & _ASK_SCAFFOLD else 0.0,
+        1.0 if ask & _ASK_SCRIPT else 0.0,
+        1.0 if ask & _ASK_IMPLEMENT else 0.0,
+        1.0 if ask & _ASK_DESIGN else 0.0,
+        1.0 if ask & _ASK_BROAD else 0.0,
+        1.0 if ask & ASK_CHOICE_BIT else 0.0,
+        1.0 if words and not ask & _ASK_ANY else 0.0,  # ask_none: words, but no task named
+        1.0 if f.question and has_code else 0.0,  # question_on_code
+        1.0 if f.question and not has_code else 0.0,  # question_open
+        1.0 if f.tools and not has_code else 0.0,  # tools_bare
     )
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -91,7 +92,19 @@ class WizardPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.busy = False
-        outer = QVBoxLayout(self)
+        # The page scrolls rather than squeezing its rows when the window is small (wrapped
+        # labels do not make a window grow, so without it their lines would overlap).
+        frame = QVBoxLayout(self)
+        frame.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        content = QWidget()
+        scroll.setWidget(content)
+        frame.addWidget(scroll)
+        outer = QVBoxLayout(content)
         outer.setContentsMargins(24, 18, 24, 12)
         outer.setSpacing(10)
         outer.addWidget(label(self.title, size=1.5, bold=True))

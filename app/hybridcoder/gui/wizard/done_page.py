@@ -12,12 +12,40 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QWidget
 from hybridcoder.gui.wizard.common import WizardContext, WizardPage, label
 from hybridcoder.gui.workers import submit
 
-NEXT_STEPS = (
-    "Reload VS Code (Ctrl+Shift+P → “Developer: Reload Window”) so Continue and Cline pick up the new settings, "
-    "then choose “Hybrid Coder” as the model.",
-    "Aider reads its settings when it starts: just run `aider` in your project.",
-    "Hybrid Coder keeps running in the tray (or in its window where there is no tray); your tools need it running.",
-)
+RELOAD_VSCODE = ("Reload VS Code (Ctrl+Shift+P → “Developer: Reload Window”) so {names} pick{s} up the new "
+                 "settings, then choose “Hybrid Coder” as the model.")
+AIDER = "Aider reads its settings when it starts: just run `aider` in your project."
+NO_TOOL = ("No coding tool was found to point at Hybrid Coder. Install Continue or Cline (VS Code) or Aider, then "
+           "run `hybridcoder configure all`.")
+KEEP_RUNNING = ("Hybrid Coder keeps running in the tray (or in its window where there is no tray); your tools need "
+                "it running.")
+#: Before the flow has said which tools it configured (and in screenshots).
+NEXT_STEPS = (RELOAD_VSCODE.format(names="Continue and Cline", s=""), AIDER, KEEP_RUNNING)
+
+
+def next_steps(configured: list[str] | None) -> list[str]:
+    """What to do next, for the tools setup actually configured (None: not known)."""
+    if configured is None:
+        return list(NEXT_STEPS)
+    editors = [name for tool, name in (("continue", "Continue"), ("cline", "Cline")) if tool in configured]
+    lines = []
+    if editors:
+        lines.append(RELOAD_VSCODE.format(names=" and ".join(editors), s="" if len(editors) > 1 else "s"))
+    if "aider" in configured:
+        lines.append(AIDER)
+    if not lines:
+        lines.append(NO_TOOL)
+    return [*lines, KEEP_RUNNING]
+
+
+def configured_tools() -> list[str] | None:
+    """The tools the flow's tools step configured, from its saved state (read on a worker)."""
+    from hybridcoder.setup_flow import SetupState
+
+    step = SetupState().step("tools")
+    if step.get("status") != "done":
+        return None
+    return [str(tool) for tool in step.get("detail", {}).get("configured", [])]
 
 
 def apply_start_at_login(enabled: bool) -> None:
@@ -32,7 +60,7 @@ def apply_start_at_login(enabled: bool) -> None:
 class DonePage(WizardPage):
     name = "done"
     title = "All set"
-    subtitle = "Hybrid Coder is running and your tools point at it."
+    subtitle = "Hybrid Coder is running."
 
     open_dashboard = Signal()
 
@@ -41,7 +69,8 @@ class DonePage(WizardPage):
         self.summary = label(selectable=True)
         self.body.addWidget(self.summary)
         self.body.addWidget(label("What next:", bold=True))
-        self.next_steps = label("\n".join(f"•  {line}" for line in NEXT_STEPS))
+        self.next_steps = label()
+        self._show_next_steps(None)
         self.body.addWidget(self.next_steps)
         self.start_at_login = QCheckBox("Start Hybrid Coder when I log in (recommended: your tools need it)")
         self.start_at_login.setChecked(True)
@@ -62,6 +91,10 @@ class DonePage(WizardPage):
         if result is not None:
             lines = [line for line in result.summary if not line.startswith("Next:")]
             self.summary.setText("\n".join(lines))
+        submit(configured_tools, self._show_next_steps, lambda _message: None)
+
+    def _show_next_steps(self, configured: list[str] | None) -> None:
+        self.next_steps.setText("\n".join(f"•  {line}" for line in next_steps(configured)))
 
     def _open_dashboard(self) -> None:
         self._dashboard_wanted = True

@@ -97,6 +97,7 @@ class RunAllPage(WizardPage):
 
     def _ask(self, question: Question) -> None:
         self._asked = question.kind
+        self.progress.hide()  # the flow waits for the person now, not for work
         if question.kind == "consent":
             self.question.yes.setText("Install Ollama")
             self.question.no.setText("Don't install")

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hybridcoder.gui.wizard.cloud_page import CloudPage
 from hybridcoder.gui.wizard.common import WizardContext, WizardPage
@@ -43,6 +52,7 @@ class SetupWizard(QWidget):
         super().__init__(parent)
         self.setWindowTitle("Set up Hybrid Coder")
         self.setMinimumSize(640, 520)
+        self.resize(760, 600)  # the run-all page's checklist, two download bars and a question fit
         self.context = WizardContext(service)
         self.welcome = WelcomePage(self.context)
         self.hardware = HardwarePage(self.context)
@@ -74,11 +84,11 @@ class SetupWizard(QWidget):
         layout.addWidget(self.stack, 1)
         nav = QHBoxLayout()
         nav.setContentsMargins(24, 0, 24, 0)
-        self.back_button = QPushButton("Back")
+        self.back_button = QPushButton("&Back")
         self.back_button.clicked.connect(self.back)
         nav.addWidget(self.back_button)
         nav.addStretch(1)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton("&Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         nav.addWidget(self.cancel_button)
         self.next_button = QPushButton("Next")
@@ -128,6 +138,19 @@ class SetupWizard(QWidget):
     def cancel(self) -> None:
         self.current.cancel()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt's name
+        """Enter presses the focused button, else the page's main one (a plain window, unlike a dialog,
+        has no default button of its own)."""
+        plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
+            focused = QApplication.focusWidget()
+            main = self.welcome.run_all if self.current is self.welcome else self.next_button
+            for button in (focused, main):
+                if isinstance(button, QPushButton) and button.isVisible() and button.isEnabled():
+                    button.animateClick()
+                    return
+        super().keyPressEvent(event)
+
     def _completed(self, page: WizardPage) -> None:
         if page is not self.current:
             return
@@ -136,6 +159,7 @@ class SetupWizard(QWidget):
             return
         if page.name == "run_all":
             self.show_page("done")
+            self.step_label.setText("")  # the one-button path has no numbered steps
             return
         order = list(STEP_PAGES)
         if page.name in order:
