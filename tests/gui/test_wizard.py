@@ -19,6 +19,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 import hybridcoder.hardware.scan as scan_module
@@ -149,9 +150,17 @@ def test_one_button_sets_up_everything_with_the_recommended_models(
     assert list((machine / ".config" / "autostart").glob("*.desktop"))
 
 
+def visible_retry_buttons(window: QWidget) -> list[QPushButton]:
+    return [b for b in window.findChildren(QPushButton) if b.isVisible() and b.isEnabled() and "Retry" in b.text()]
+
+
+def visible_labels_saying(window: QWidget, text: str) -> list[QLabel]:
+    return [w for w in window.findChildren(QLabel) if w.isVisible() and text in w.text()]
+
+
 def test_a_failed_download_is_one_sentence_with_retry_and_the_retry_finishes(
         qtbot: QtBot, wizard: SetupWizard, emulator: OllamaEmulator, machine: Path, service: ProxyService) -> None:
-    emulator.fail_next("network_lost", path="/api/pull", after_chunks=2)
+    emulator.fail_next("network_lost", path="/api/pull", after_chunks=2)  # half-way through the first layer
     wizard.welcome.run_all.click()
     page = wizard.run_all
     qtbot.waitUntil(lambda: page.error.isVisible(), timeout=WAIT_MS)
@@ -159,19 +168,32 @@ def test_a_failed_download_is_one_sentence_with_retry_and_the_retry_finishes(
     assert one_sentence(sentence), sentence
     assert page.rows["models"][0].text() == "✖" and page.error.retry_button.isVisible()
     assert not page.error.details.isVisible()
+    # Said once, with one Retry (Next is greyed, not a second Retry), and Enter presses that Retry.
+    assert visible_labels_saying(wizard, sentence) == [page.error.sentence]
+    assert visible_retry_buttons(wizard) == [page.error.retry_button]
+    assert not wizard.next_button.isEnabled() and wizard.next_button.text() == "Next"
+    # No stale "0% Starting": the step's bar is gone and the model's bar says where it stopped.
+    assert not page.progress.isVisible()
+    bar, _detail = page.bars.rows[CHAT]
+    assert 0 < bar.value() < 1000
+    assert page.bars.detail_text(CHAT).startswith("Stopped at ") and "of 4.7 GB" in page.bars.detail_text(CHAT)
     page.error.details_button.click()  # the details expander shows every step's status
     assert page.error.details.isVisible() and "Download the chat and autocomplete models: failed" in \
         page.error.details.toPlainText()
     assert not (machine / ".aider.conf.yml").exists()  # later steps did not run
 
-    page.error.retry_button.click()
+    assert not emulator.faults  # the fault was one-shot: the network is back for the Retry
+    qtbot.keyClick(wizard, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.question.isVisible(), timeout=WAIT_MS)
-    assert not page.error.isVisible()
+    assert not page.error.isVisible() and not visible_labels_saying(wizard, sentence)
+    assert not visible_retry_buttons(wizard)
     page.question.key_form.skip_button.click()
     qtbot.waitUntil(lambda: wizard.current is wizard.done, timeout=WAIT_MS)
     assert_tools_point_at_the_proxy(machine, service)
     resumed = [r.body["model"] for r in emulator.requests_to("/api/pull")]
     assert resumed.count(CHAT) == 2  # the retry pulled again (Ollama resumes the partial download)
+    assert page.bars.rows[CHAT][0].value() == 1000
+    assert not page.error.isVisible() and not visible_labels_saying(wizard, sentence)
 
 
 def test_customize_path_walks_every_page_and_skip_local_only(

@@ -50,20 +50,20 @@ def test_a_regenerate_escalates_its_conversation_and_several_move_the_kind(
     learner = proxy.server.state.router.learner  # type: ignore[union-attr]
     assert learner is not None
     assert route_of(proxy, explain(0)) == "local"
-    time.sleep(gap + 0.05)  # the user reads the answer, then presses regenerate
+    time.sleep(gap + 0.2)  # the user reads the answer, then presses regenerate
     assert route_of(proxy, explain(0)) == "cloud"
     assert proxy.rows(2)[1]["fallback_cause"] == "client_retry"
     assert route_of(proxy, explain(1)) == "local"  # one regenerate does not move the kind
     for i in (2, 3, 4):  # more conversations of the same kind, each regenerated
         assert route_of(proxy, explain(i)) == "local"
-        time.sleep(gap + 0.05)
+        time.sleep(gap + 0.2)
         assert route_of(proxy, explain(i)) == "cloud"
     deadline = time.monotonic() + 5
     while learner.stats()["examples"] < 4 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert learner.stats()["moved"] == 1
     assert route_of(proxy, explain(44)) == "cloud"  # now that kind goes to the cloud first
-    row = proxy.rows(11)[-1]
+    row = proxy.rows(10)[-1]
     assert row["reasons"][0] == "learned_escalation"
 
 

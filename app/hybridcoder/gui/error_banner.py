@@ -34,13 +34,17 @@ class ErrorBanner(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         row = QHBoxLayout()
+        # Icon, sentence and buttons all hang from the row's top; _line_up() moves the icon and the
+        # sentence down so that the first line sits level with the buttons' text, the icon centred on it.
         self.icon = QLabel()
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        row.addWidget(self.message, 1)
+        row.addWidget(self.message, 1, Qt.AlignmentFlag.AlignTop)
         self.details_button = QToolButton()
         self.details_button.setText("Details")
         self.details_button.setCheckable(True)
@@ -78,6 +82,7 @@ class ErrorBanner(QFrame):
         self.details_button.setChecked(False)
         self.dismiss_button.setVisible(dismissable)
         self.setProperty("kind", "error")
+        self._line_up()
         self.show()
 
     def show_info(self, message: str) -> None:
@@ -89,6 +94,7 @@ class ErrorBanner(QFrame):
         self.details.hide()
         self.dismiss_button.show()
         self.setProperty("kind", "info")
+        self._line_up()
         self.show()
 
     def clear(self) -> None:
@@ -102,6 +108,16 @@ class ErrorBanner(QFrame):
 
     def _set_icon(self, mark: str) -> None:
         self.icon.setText(mark)
+
+    def _line_up(self) -> None:
+        """Centre the icon on the sentence's first line, and that line on the tallest button shown."""
+        line = self.message.fontMetrics().height()
+        buttons = (self.retry_button, self.details_button, self.dismiss_button)
+        tallest = max((b.sizeHint().height() for b in buttons if not b.isHidden()), default=line)
+        top = max(0, (tallest - line) // 2)
+        self.message.setContentsMargins(0, top, 0, 0)
+        self.icon.setContentsMargins(0, top, 0, 0)
+        self.icon.setFixedHeight(top + line)
 
     def _toggle_details(self, shown: bool) -> None:
         self.details.setVisible(shown)

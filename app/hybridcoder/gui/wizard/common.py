@@ -123,6 +123,10 @@ class WizardPage(QWidget):
     def next_text(self) -> str:
         return "Next"
 
+    def can_go_next(self) -> bool:
+        """False greys Next (while the page's own error panel offers the way on)."""
+        return True
+
     def enter(self) -> None:
         """The page became visible: look at the machine (in a worker)."""
 
@@ -188,7 +192,8 @@ class ErrorPanel(QFrame):
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.sentence = label(selectable=True)
-        row.addWidget(self.sentence, 1)
+        self.sentence.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.sentence, 1, Qt.AlignmentFlag.AlignTop)
         self.retry_button = QPushButton("Retry")
         self.retry_button.clicked.connect(self.retry.emit)
         row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -209,6 +214,9 @@ class ErrorPanel(QFrame):
         self.hide()
 
     def show_error(self, sentence: str, details: str = "") -> None:
+        # The sentence's first line level with the Retry button's text, not above it.
+        top = max(0, (self.retry_button.sizeHint().height() - self.sentence.fontMetrics().height()) // 2)
+        self.sentence.setContentsMargins(0, top, 0, 0)
         self.sentence.setText(sentence)
         self.details.setPlainText(details or sentence)
         self.details_button.setChecked(False)

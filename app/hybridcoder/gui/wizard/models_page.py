@@ -49,6 +49,8 @@ class ModelBars(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.rows: dict[str, tuple[QProgressBar, QLabel]] = {}
+        #: The latest snapshot per tag: where a download stood when its step stopped.
+        self.latest: dict[str, PullProgress] = {}
 
     def set_models(self, models: list[tuple[str, bool]]) -> None:
         if set(self.rows) - {tag for tag, _ in models}:  # other models were chosen since: start over
@@ -58,6 +60,7 @@ class ModelBars(QWidget):
                 if widget is not None:
                     widget.deleteLater()
             self.rows.clear()
+            self.latest.clear()
         for tag, done in models:
             self._row(tag)
             if done:
@@ -79,6 +82,7 @@ class ModelBars(QWidget):
         bar, detail = self._row(update.tag)
         bar.setValue(int(update.fraction * 1000))
         detail.setText(speed_text(update))
+        self.latest[update.tag] = update
 
     def finish(self, tag: str, text: str = "Downloaded") -> None:
         bar, detail = self._row(tag)
@@ -89,6 +93,19 @@ class ModelBars(QWidget):
         for tag, (bar, _detail) in self.rows.items():
             if bar.value() < 1000:
                 self.finish(tag)
+
+    def stop_all(self, *, paused: bool = False) -> None:
+        """The step stopped (failed or cancelled): each unfinished bar keeps its value and says where it
+        stopped, so no stale "Starting" or speed is left on screen; the next try resumes from there."""
+        for tag, (bar, detail) in self.rows.items():
+            if bar.value() >= 1000:
+                continue
+            update = self.latest.get(tag)
+            if update is None or not update.completed or not update.total:
+                detail.setText("Not downloaded yet.")
+                continue
+            where = f"{update.completed / 1e9:.1f} of {update.total / 1e9:.1f} GB"
+            detail.setText(f"Paused at {where}." if paused else f"Stopped at {where}; Retry resumes from there.")
 
     def detail_text(self, tag: str) -> str:
         return str(self.rows[tag][1].text())
@@ -146,6 +163,8 @@ class ModelsPage(WizardPage):
         self.set_busy(False)
         outcome = result.steps[0]
         self.paused = outcome.status == "cancelled"
+        if outcome.status in ("failed", "cancelled"):
+            self.bars.stop_all(paused=self.paused)
         if self.paused:
             self.error.hide()
             self.message.setText("Paused. What was downloaded is kept; Resume download continues from there.")

@@ -69,8 +69,9 @@ class RunAllPage(WizardPage):
         self._asked = ""
         self.runner.finished.connect(self._done)
 
-    def next_text(self) -> str:
-        return "Retry" if not self.error.isHidden() and not self.busy else "Next"
+    def can_go_next(self) -> bool:
+        """After a failure the error panel's Retry is the one way on: Next stays greyed, not a second Retry."""
+        return self.error.isHidden()
 
     def enter(self) -> None:
         if not self.runner.running and not self.finished_ok:
@@ -124,6 +125,9 @@ class RunAllPage(WizardPage):
                 self.progress.setRange(0, 1000)
                 self.progress.setValue(int(event.fraction * 1000))
             self.progress.show()
+        elif event.status in ("failed", "cancelled"):
+            # The sentence itself is in the error panel below, once; the row only marks where it stopped.
+            message.setText("Failed; see below." if event.status == "failed" else "Cancelled; see below.")
         elif event.status != "started":
             # "<the step's title>: already done." repeats the row's title: say only the news.
             done_before = event.status == "already done" and event.message.endswith(": already done.")
@@ -140,6 +144,8 @@ class RunAllPage(WizardPage):
         self.question.hide()
         self.context.last_result = result
         if self.show_failure(result):
+            self.bars.stop_all()
+            self.error.retry_button.setFocus()  # Enter retries
             self.next_changed.emit(self.next_text())
             submit(keyring_facts, self._offer_file, lambda _m: None)
             return

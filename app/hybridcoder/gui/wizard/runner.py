@@ -82,6 +82,10 @@ class FlowRunner(QObject):
         self._answered = threading.Event()
         self._answer: Any = None
         self._last_progress: dict[tuple[str, str], float] = {}
+        #: The newest progress held back by the rate limit, per bar: sent before anything else, so a
+        #: bar that stops (a failed or cancelled download) shows where it really stopped.
+        self._held: dict[tuple[str, str], SetupEvent] = {}
+        self._held_lock = threading.Lock()
         self.running = False
         self.finished.connect(self._done)
 
@@ -121,7 +125,10 @@ class FlowRunner(QObject):
             holder["flow"] = flow
             if prepare is not None:
                 prepare(flow)
-            return flow.run(cancel)
+            try:
+                return flow.run(cancel)
+            finally:
+                self._send_held()
 
         QThreadPool.globalInstance().start(_FlowJob(work, self))
 
@@ -142,9 +149,23 @@ class FlowRunner(QObject):
             # A download reports every few KB; 20 updates a second per bar keep the UI thread idle.
             key = (event.step, getattr(event.detail, "tag", ""))
             now = time.monotonic()
-            if now - self._last_progress.get(key, 0.0) < PROGRESS_INTERVAL_S:
-                return
-            self._last_progress[key] = now
+            with self._held_lock:
+                if now - self._last_progress.get(key, 0.0) < PROGRESS_INTERVAL_S:
+                    self._held[key] = event
+                    return
+                self._last_progress[key] = now
+                self._held.pop(key, None)
+        else:
+            self._send_held()
+        self._send(event)
+
+    def _send_held(self) -> None:
+        with self._held_lock:
+            held, self._held = list(self._held.values()), {}
+        for event in held:
+            self._send(event)
+
+    def _send(self, event: SetupEvent) -> None:
         try:
             self.step_event.emit(event)
         except RuntimeError:

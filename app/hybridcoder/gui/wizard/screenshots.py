@@ -65,6 +65,22 @@ def wizard_pages_for_screenshots(service: ProxyService | None = None) -> list[tu
     run.set_busy(True)
     pages.append(("wizard-2-one-button", wizard))
 
+    # The same path after the network dropped mid-download: one sentence, one Retry, the bar where it stopped.
+    wizard = _wizard(service, "run_all")
+    run = wizard.run_all
+    lost = ("The download stopped because the internet connection was lost — check your connection and pull "
+            "again; it resumes where it stopped.")
+    for step, status, message in (
+            ("hardware", "done", f"Chat model {CHAT} (16384 tokens of context), autocomplete {AUTO}."),
+            ("ollama", "already done", "Make sure Ollama is installed and running: already done."),
+            ("models", "failed", lost)):
+        run.show_event(SetupEvent(step, status, message, 1.0))
+    run.bars.update_model(_pull(CHAT, 2_013_000_000, 4_683_087_332, 38_400_000, 69))  # type: ignore[arg-type]
+    run.bars.stop_all()
+    run.error.show_error(lost, "Download the chat and autocomplete models: failed")
+    run.next_changed.emit(run.next_text())
+    pages.append(("wizard-2-one-button-error", wizard))
+
     wizard = _wizard(service, "hardware")
     wizard.hardware.show_overview(overview)
     pages.append(("wizard-3-hardware", wizard))

@@ -145,7 +145,8 @@ class SetupWizard(QWidget):
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
             focused = QApplication.focusWidget()
             main = self.welcome.run_all if self.current is self.welcome else self.next_button
-            for button in (focused, main):
+            # ... or, after a failure that greys Next, the error panel's Retry.
+            for button in (focused, main, self.current.error.retry_button):
                 if isinstance(button, QPushButton) and button.isVisible() and button.isEnabled():
                     button.animateClick()
                     return
@@ -168,7 +169,7 @@ class SetupWizard(QWidget):
     def _update_nav(self) -> None:
         page = self.current
         self.next_button.setText(page.next_text())
-        self.next_button.setEnabled(not page.busy)
+        self.next_button.setEnabled(not page.busy and page.can_go_next())
         self.next_button.setVisible(page.name != "welcome")
         self.cancel_button.setVisible(page.busy and page.cancellable)
         self.back_button.setEnabled(bool(self.history) and not page.busy)
