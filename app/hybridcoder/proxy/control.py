@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hybridcoder.analytics.recent import reason_text
 from hybridcoder.errors import HybridCoderError
 from hybridcoder.ledger.records import RequestRecord
 from hybridcoder.proxy.control_api import (
@@ -371,7 +372,7 @@ class ProxyControl:
         preview = " ".join(entry.answer_text()[: PREVIEW_CHARS * 2].split())[:PREVIEW_CHARS]
         return RecentRequest(
             request_id=record.id, time=record.ts, client=record.client, kind=record.kind, route=record.route,
-            model=record.model, reason=_reason_text(record.reasons, record.fallback_cause), latency_ms=latency,
+            model=record.model, reason=reason_text(record.reasons, record.fallback_cause), latency_ms=latency,
             tokens=record.prompt_tokens + record.completion_tokens, cost_usd=cost, answer_preview=preview,
             can_ask_cloud=entry.askable and cloud_available,
         )
@@ -389,13 +390,6 @@ def _model_name(value: Any, role: str) -> str:
         raise InvalidControlValue(f"The {role} model must be a model name such as qwen2.5-coder:7b, "
                                   f"not {str(value)[:60]!r}.")
     return value
-
-
-def _reason_text(codes: list[str], fallback_cause: str | None) -> str:
-    """The first reason code in words ("routine chat"), or the fallback that overrode it."""
-    if fallback_cause:
-        return f"fallback: {fallback_cause.replace('_', ' ')}"
-    return codes[0].replace("_", " ") if codes else ""
 
 
 def _health(control: ProxyControl, running: bool, local: str, cloud: str) -> tuple[str, str]:
