@@ -90,6 +90,7 @@ class HardwarePage(WizardPage):
         self.body.addWidget(self.warnings)
         row = QHBoxLayout()
         self.models = QListWidget()
+        self.models.setSpacing(3)  # two-line entries need air between them to read as separate choices
         self.models.setWordWrap(True)
         self.models.itemChanged.connect(self._ticked)
         row.addWidget(self.models)
