@@ -16,6 +16,7 @@ from hybridcoder.keys import KeyStore
 from hybridcoder.settings import Settings
 from hybridcoder.setup_flow import SetupState
 from tests.emulators.ollama import OllamaEmulator
+from tests.ports import port_is_free
 from tests.proxy.conftest import CHAT, proxy_settings
 
 BODY = {"model": "hybrid-auto", "messages": CHAT}
@@ -32,15 +33,6 @@ def chat(service: ProxyService, body: dict[str, object] | None = None) -> httpx.
     token = KeyStore().proxy_token(create=False)
     return httpx.post(service.url + "/v1/chat/completions", json=body or BODY,
                       headers={"Authorization": f"Bearer {token}"}, timeout=20)
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def ledger_rows(path: Path) -> int:

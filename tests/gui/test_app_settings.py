@@ -7,7 +7,6 @@ must keep those values, on disk and in the running proxy, and the settings page 
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 
 import pytest
@@ -19,14 +18,9 @@ from hybridcoder.gui.application import HybridCoderApp
 from hybridcoder.settings import Settings
 from tests.emulators.ollama import OllamaEmulator
 from tests.gui.conftest import app_settings
+from tests.ports import free_port
 
 MakeApp = Callable[..., HybridCoderApp]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_changed_keys_are_only_the_ones_that_differ() -> None:

@@ -16,23 +16,9 @@ from hybridcoder.gui.single_instance import SingleInstance, tell_running_instanc
 from hybridcoder.settings import Settings
 from tests.emulators.ollama import OllamaEmulator
 from tests.gui.conftest import CHAT, app_settings, client
+from tests.ports import port_is_free
 
 MakeApp = Callable[..., HybridCoderApp]
-
-
-def port_is_free(port: int) -> bool:
-    """Nobody listens there and a new proxy could bind it (closed connections may linger in TIME_WAIT)."""
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            return False
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def test_without_a_tray_the_window_opens_and_closing_it_keeps_the_proxy(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from hybridcoder.settings import Settings
 from tests.clients.conftest import no_user_cline_override, place
 from tests.emulators.anthropic import DEFAULT_KEY, AnthropicEmulator
 from tests.emulators.ollama import OllamaEmulator
+from tests.ports import free_port
 
 __all__ = ["no_user_cline_override"]
 
@@ -39,12 +39,6 @@ __all__ = ["no_user_cline_override"]
 MACHINE = HardwareProfile.described(vram_gb=8, gpu="nvidia", ram_gb=32)
 CHAT, AUTO = "qwen2.5-coder:7b", "qwen2.5-coder:1.5b-base"
 WAIT_MS = 30000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,14 +24,9 @@ from hybridcoder.setup_flow import SetupCallbacks, SetupEvent, SetupFlow, SetupO
 from tests.clients.conftest import place
 from tests.emulators.anthropic import DEFAULT_KEY, AnthropicEmulator
 from tests.emulators.ollama import OllamaEmulator
+from tests.ports import free_port
 
 CHAT, AUTO = "qwen2.5-coder:3b", "qwen2.5-coder:0.5b-base"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

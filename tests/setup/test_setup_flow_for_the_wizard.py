@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,14 +40,9 @@ from tests.clients.conftest import place
 from tests.emulators.ollama import OllamaEmulator
 from tests.emulators.openai import DEFAULT_KEY as OPENAI_KEY
 from tests.emulators.openai import OpenAIEmulator
+from tests.ports import free_port
 
 CHAT, AUTO = "qwen2.5-coder:3b", "qwen2.5-coder:0.5b-base"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
